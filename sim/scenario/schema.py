@@ -1,0 +1,106 @@
+"""The scenario: one YAML file, validated once into this typed, immutable object.
+
+Model code reads only these objects, never raw dicts. Cross-references to the theatre (camp and base names) are
+checked by ``sim.scenario.references`` because they need the theatre's data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.base import StrictModel
+from sim.scenario.events import Event
+from sim.scenario.params import (
+    AirSupport,
+    ArmedGroup,
+    Camps,
+    ContingentOverride,
+    Convoys,
+    HostState,
+    Ieds,
+    Medical,
+    Patrols,
+    Roads,
+)
+
+
+class ParamRange(StrictModel):
+    """The range of one swept parameter: ``low``/``high`` for sampled designs, ``values`` for a grid."""
+
+    low: float | None = Field(None, description="Lower bound (latin_hypercube, sobol, morris).")
+    high: float | None = Field(None, description="Upper bound (latin_hypercube, sobol, morris).")
+    values: tuple[float, ...] | None = Field(None, min_length=1, description="Values to try (grid).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ParamRange:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high, or neither")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.low is None and self.values is None:
+            raise ValueError("give low and high, or values")
+        return self
+
+
+class Sweep(StrictModel):
+    """A design over bounded parameters; each design point runs every replication (SALib samplers)."""
+
+    method: Literal["grid", "latin_hypercube", "sobol", "morris"] = Field(..., description="Design: grid of values, Latin hypercube, Sobol (Saltelli) or Morris samples.")
+    samples: int = Field(16, ge=1, le=100_000, description="Latin hypercube: points; Sobol: base sample N (N*(2D+2) points); Morris: trajectories. Ignored by grid.")
+    seed: int = Field(0, ge=0, description="Seed of the design sampler (not of the runs).")
+    parameters: dict[str, ParamRange] = Field(..., min_length=1, description="Dotted path of a numeric scenario parameter (e.g. ieds.base_detection_probability) -> range.")
+
+    @model_validator(mode="after")
+    def _ranges_fit_method(self) -> Sweep:
+        for path, spec in self.parameters.items():
+            if self.method == "grid" and spec.values is None:
+                raise ValueError(f"{path}: a grid needs 'values'")
+            if self.method != "grid" and spec.low is None:
+                raise ValueError(f"{path}: method {self.method} needs 'low' and 'high'")
+        return self
+
+
+class Outputs(StrictModel):
+    """Which tables a run writes (yearly and runs tables are always written)."""
+
+    daily: bool = Field(True, description="Write daily.parquet (one row per run and day).")
+    incidents: bool = Field(True, description="Write incidents.parquet (one row per incident).")
+
+
+class Scenario(StrictModel):
+    """A scenario: a window, parameters by subsystem, dated events, and how many seeded replications to run."""
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80, description="Short identifier; names the result directory.")
+    description: str = Field("", description="What the scenario represents and why (shown in reports).")
+    extends: str | None = Field(None, exclude=True, description="Parent scenario file (path relative to this file) whose values this one overrides: mappings merge key by key, lists and scalars replace, null removes an inherited key.")
+    theatre: str = Field("mali", description="Theatre data set (sim/theatres/<theatre>/).")
+    start: date = Field(..., description="First simulated day.")
+    end: date = Field(..., description="Last simulated day (inclusive).")
+    replications: int = Field(20, ge=1, le=100_000, description="Seeded replications per design point.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed; replication k gets SeedSequence(seed, spawn_key=(k,)).")
+    roads: Roads = Field(default_factory=Roads)
+    camps: Camps = Field(default_factory=Camps)
+    patrols: Patrols = Field(default_factory=Patrols)
+    convoys: Convoys = Field(default_factory=Convoys)
+    ieds: Ieds = Field(default_factory=Ieds)
+    armed_groups: dict[str, ArmedGroup] = Field(default_factory=dict, description="Armed groups by id (e.g. jnim, isgs).")
+    air_support: AirSupport = Field(default_factory=AirSupport)
+    medical: Medical = Field(default_factory=Medical)
+    host_state: HostState = Field(default_factory=HostState)
+    contingents: dict[str, ContingentOverride] = Field(default_factory=dict, description="Changes to contingent profiles by contributing country.")
+    events: dict[str, Event] = Field(default_factory=dict, description="Dated events by id; the action key selects the kind.")
+    sweep: Sweep | None = Field(None, description="Optional parameter sweep (grid, latin_hypercube, sobol, morris).")
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _window(self) -> Scenario:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+    def events_in_order(self) -> list[tuple[str, Event]]:
+        """Events sorted by date, then id: the order the model applies them in, the same on every machine."""
+        return sorted(self.events.items(), key=lambda item: (item[1].date, item[0]))

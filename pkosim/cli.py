@@ -16,6 +16,7 @@ from sim.errors import PkosimError
 # Modules that provide ``register(subparsers)``, in the order their commands appear in ``pkosim --help``.
 COMMAND_MODULES = [
     "sim.scenario.cli",
+    "sim.runner.cli",
 ]
 
 

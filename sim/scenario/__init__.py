@@ -1,0 +1,32 @@
+"""The scenario format: YAML files validated into typed, immutable ``Scenario`` objects.
+
+Public API:
+- ``load_scenario(path) -> Scenario``: read, resolve ``extends``, validate; raises ``ScenarioError`` (one located
+  line per problem: ``FILE:LINE:COL: key.path: message``).
+- ``resolve_scenario(path) -> ResolvedScenario``: the same, keeping where each value was set (for ``show --diff``).
+- ``with_overrides(scenario, {"dotted.path": value}) -> Scenario``: a re-validated copy (sweeps, calibration).
+- ``scenario_hash(scenario)``, ``canonical_json(scenario)``: identity of exactly what was run.
+"""
+
+from sim.scenario.loader import (
+    ResolvedScenario,
+    canonical_json,
+    load_scenario,
+    resolve_scenario,
+    scenario_hash,
+    with_overrides,
+)
+from sim.scenario.schema import Outputs, ParamRange, Scenario, Sweep
+
+__all__ = [
+    "Outputs",
+    "ParamRange",
+    "ResolvedScenario",
+    "Scenario",
+    "Sweep",
+    "canonical_json",
+    "load_scenario",
+    "resolve_scenario",
+    "scenario_hash",
+    "with_overrides",
+]

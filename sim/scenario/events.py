@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from sim.scenario.base import StrictModel
 
@@ -18,6 +18,13 @@ from sim.scenario.base import StrictModel
 class _Event(StrictModel):
     date: dt.date = Field(..., description="Day the event takes effect (applied at the start of that day).")
     note: str = Field("", description="Why: the source or the reasoning behind this event.")
+
+
+def _until_not_before_date(until: dt.date, info: ValidationInfo) -> dt.date:
+    start = info.data.get("date")
+    if start is not None and until < start:
+        raise ValueError(f"must not be before date ({start}), got {until}")
+    return until
 
 
 class FrenchBaseLeft(_Event):
@@ -60,11 +67,7 @@ class FlightsGrounded(_Event):
     until: dt.date = Field(..., description="Last day of the grounding.")
     medevac_exempt: bool = Field(True, description="Whether medevac flights may still fly.")
 
-    @model_validator(mode="after")
-    def _in_order(self) -> FlightsGrounded:
-        if self.until < self.date:
-            raise ValueError(f"until ({self.until}) is before date ({self.date})")
-        return self
+    _until_after_date = field_validator("until")(_until_not_before_date)
 
 
 class GroundMovementRestricted(_Event):
@@ -74,11 +77,7 @@ class GroundMovementRestricted(_Event):
     hubs: tuple[str, ...] = Field(..., min_length=1, description="Camps from which convoys are held.")
     until: dt.date = Field(..., description="Last day of the restriction.")
 
-    @model_validator(mode="after")
-    def _in_order(self) -> GroundMovementRestricted:
-        if self.until < self.date:
-            raise ValueError(f"until ({self.until}) is before date ({self.date})")
-        return self
+    _until_after_date = field_validator("until")(_until_not_before_date)
 
 
 class ArmedGroupCapacity(_Event):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.base import StrictModel
 from sim.scenario.events import Event
@@ -95,11 +95,13 @@ class Scenario(StrictModel):
     sweep: Sweep | None = Field(None, description="Optional parameter sweep (grid, latin_hypercube, sobol, morris).")
     outputs: Outputs = Field(default_factory=Outputs)
 
-    @model_validator(mode="after")
-    def _window(self) -> Scenario:
-        if self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _end_not_before_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"must not be before start ({start}), got {end}")
+        return end
 
     def events_in_order(self) -> list[tuple[str, Event]]:
         """Events sorted by date, then id: the order the model applies them in, the same on every machine."""

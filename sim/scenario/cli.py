@@ -1,0 +1,115 @@
+"""``pkosim validate``, ``pkosim show`` and ``pkosim schema``: checking what a scenario file really says."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import PkosimError
+from sim.files import atomic_write_text
+from sim.scenario.loader import ResolvedScenario, resolve_scenario
+from sim.scenario.schema import Scenario
+
+SCHEMA_PATH = Path("scenarios/scenario.schema.json")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    validate = subparsers.add_parser("validate", help="check scenario files; one line per problem, exit 2 if any")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(func=run_validate)
+
+    show = subparsers.add_parser("show", help="print a scenario fully resolved (after extends and defaults)")
+    show.add_argument("file", metavar="FILE")
+    show.add_argument("--diff", metavar="OTHER", help="list only the values that differ from OTHER, with where each was set")
+    show.set_defaults(func=run_show)
+
+    schema = subparsers.add_parser("schema", help="write the JSON Schema of scenario files (for editor completion)")
+    schema.add_argument("--out", default=str(SCHEMA_PATH), help=f"where to write it (default {SCHEMA_PATH})")
+    schema.set_defaults(func=run_schema)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for file in args.files:
+        try:
+            resolved = resolve_scenario(file)
+        except PkosimError as error:
+            failed += 1
+            for line in error.lines():
+                print(line, file=sys.stderr)
+        else:
+            print(f"{file}: ok ({resolved.scenario.name}, {resolved.scenario.start}..{resolved.scenario.end})")
+    if failed:
+        print(f"{failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
+        return 2
+    return 0
+
+
+def resolved_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data in schema order, every default filled in."""
+    return scenario.model_dump(mode="json")
+
+
+def run_show(args: argparse.Namespace) -> int:
+    resolved = resolve_scenario(args.file)
+    if args.diff is None:
+        header = "# resolved from: " + " <- ".join(reversed(resolved.files)) + "\n"
+        print(header + yaml.safe_dump(resolved_data(resolved.scenario), sort_keys=False, allow_unicode=True), end="")
+        return 0
+    other = resolve_scenario(args.diff)
+    rows = diff_scenarios(resolved, other)
+    if not rows:
+        print(f"no differences between {args.file} and {args.diff}")
+        return 0
+    for key, ours, theirs in rows:
+        print(f"{key}:\n  {args.file}: {ours}\n  {args.diff}: {theirs}")
+    print(f"{len(rows)} value(s) differ")
+    return 0
+
+
+def _flatten(data: Any, prefix: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
+    if isinstance(data, dict) and data:
+        out: dict[tuple[str | int, ...], Any] = {}
+        for key, value in data.items():
+            out.update(_flatten(value, prefix + (key,)))
+        return out
+    return {prefix: data}
+
+
+_ABSENT = object()
+
+
+def diff_scenarios(a: ResolvedScenario, b: ResolvedScenario) -> list[tuple[str, str, str]]:
+    """(key, 'value (where set)' in a, the same in b) for every value that differs."""
+    flat_a, flat_b = _flatten(resolved_data(a.scenario)), _flatten(resolved_data(b.scenario))
+    rows = []
+    for key in sorted(set(flat_a) | set(flat_b), key=lambda k: [str(p) for p in k]):
+        va, vb = flat_a.get(key, _ABSENT), flat_b.get(key, _ABSENT)
+        if va != vb:
+            dotted = ".".join(str(p) for p in key)
+            rows.append((dotted, _describe(va, a, key), _describe(vb, b, key)))
+    return rows
+
+
+def _describe(value: Any, resolved: ResolvedScenario, key: tuple[str | int, ...]) -> str:
+    if value is _ABSENT:
+        return "(absent)"
+    return f"{json.dumps(value)}  [{resolved.origin(key)}]"
+
+
+def schema_text() -> str:
+    """The JSON Schema of scenario files, as committed in scenarios/scenario.schema.json."""
+    schema = Scenario.model_json_schema()
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "pkosim scenario", **schema}
+    return json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    atomic_write_text(args.out, schema_text())
+    print(f"wrote {args.out}")
+    return 0

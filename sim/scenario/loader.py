@@ -1,0 +1,195 @@
+"""From scenario files to a validated ``Scenario``: ``extends`` chains, deep merge with provenance, error messages.
+
+Merge rules (documented for users in the README and in the schema): a child file overrides its parent key by key.
+Mappings merge recursively; lists and scalars replace the parent's value whole (so a child's ``rainy_season_months``
+is the complete list); ``null`` removes an inherited key, which brings back the default (or drops an event).
+Every value keeps the file and line that set it, so errors and ``pkosim show --diff`` can say where it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario.messages import describe_error, normalise_loc
+from sim.scenario.references import check_references
+from sim.scenario.schema import Scenario
+from sim.scenario.yaml_source import KeyPath, Position, YamlDocument, dotted_path, read_yaml
+
+MAX_EXTENDS_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    """A validated scenario with where each explicitly set value came from (absent = model default)."""
+
+    scenario: Scenario
+    data: dict[str, Any]
+    positions: dict[KeyPath, Position]
+    files: tuple[str, ...]
+
+    def origin(self, path: KeyPath) -> str:
+        """'file:line' of the value at ``path`` (or of the nearest enclosing key set in a file), else 'default'."""
+        for cut in range(len(path), 0, -1):
+            if path[:cut] in self.positions:
+                return str(self.positions[path[:cut]])
+        return "default"
+
+
+def _display(path: Path) -> str:
+    """Paths in messages as the user would type them: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _merge(parent: YamlDocument, child: YamlDocument) -> YamlDocument:
+    data: dict[str, Any] = {}
+    positions = dict(parent.positions)
+
+    def drop_under(prefix: KeyPath) -> None:
+        for key in [k for k in positions if k[: len(prefix)] == prefix]:
+            del positions[key]
+
+    def merge(base: dict[str, Any], over: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+        result = dict(base)
+        for key, value in over.items():
+            here = path + (key,)
+            if value is None:
+                result.pop(key, None)
+                drop_under(here)
+            elif isinstance(value, dict) and isinstance(result.get(key), dict):
+                result[key] = merge(result[key], value, here)
+            else:
+                drop_under(here)
+                result[key] = value
+        return result
+
+    data = merge(parent.data, child.data, ())
+    for key, position in child.positions.items():
+        if key == () or _value_at(data, key) is not _MISSING:
+            positions[key] = position
+    return YamlDocument(child.file, data, positions)
+
+
+_MISSING = object()
+
+
+def _value_at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return _MISSING
+    return data
+
+
+def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument, tuple[str, ...]]:
+    """Read a file and, recursively, the parents it extends; merge them root first."""
+    document = read_yaml(path, _display(path))
+    parent_ref = document.data.pop("extends", None)
+    extends_position = document.positions.pop(("extends",), None)
+    if parent_ref is None:
+        return document, (document.file,)
+
+    def problem(message: str) -> ScenarioError:
+        line = extends_position.line if extends_position else None
+        column = extends_position.column if extends_position else None
+        return ScenarioError([Problem(document.file, line, column, "extends", message)])
+
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise problem(f"must be the path of a parent scenario file, got {parent_ref!r}")
+    parent_path = (path.parent / parent_ref).resolve()
+    chain = stack + (path.resolve(),)
+    if parent_path in chain:
+        cycle = " -> ".join(_display(p) for p in chain[chain.index(parent_path):] + (parent_path,))
+        raise problem(f"extends cycle: {cycle}")
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        raise problem(f"extends chain longer than {MAX_EXTENDS_DEPTH} files")
+    if not parent_path.is_file():
+        siblings = sorted(p.name for p in parent_path.parent.glob("*.yaml")) if parent_path.parent.is_dir() else []
+        hint = difflib.get_close_matches(parent_path.name, siblings, n=1)
+        raise problem(f"parent scenario {parent_ref!r} not found" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    parent, files = _read_chain(parent_path, chain)
+    return _merge(parent, document), files + (document.file,)
+
+
+def _locate(document: YamlDocument, path: KeyPath) -> Position:
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in document.positions:
+            return document.positions[path[:cut]]
+    return Position(document.file, 1, 1)
+
+
+def problems_from_validation(error: ValidationError, document: YamlDocument) -> list[Problem]:
+    """Turn pydantic's errors into located, human-readable problems."""
+    problems = []
+    for err in error.errors():
+        path, message = describe_error(err, normalise_loc(err["loc"], document.data), document.data)
+        position = _locate(document, path)
+        problems.append(Problem(position.file, position.line, position.column, dotted_path(path), message))
+    return problems
+
+
+def validate_document(document: YamlDocument) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(document.data)
+    except ValidationError as error:
+        raise ScenarioError(problems_from_validation(error, document)) from None
+    reference_problems = []
+    for path, message in check_references(scenario, document.data):
+        position = _locate(document, path)
+        reference_problems.append(Problem(position.file, position.line, position.column, dotted_path(path), message))
+    if reference_problems:
+        raise ScenarioError(reference_problems)
+    return scenario
+
+
+def resolve_scenario(path: str | Path) -> ResolvedScenario:
+    """Load, merge and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
+    document, files = _read_chain(Path(path))
+    scenario = validate_document(document)
+    return ResolvedScenario(scenario, document.data, document.positions, files)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """The validated scenario a file describes (after ``extends`` and defaults)."""
+    return resolve_scenario(path).scenario
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A re-validated copy of ``scenario`` with values set by dotted path (used by sweeps and calibration)."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    positions: dict[KeyPath, Position] = {}
+    for dotted, value in overrides.items():
+        parts: KeyPath = tuple(dotted.split("."))
+        target = data
+        for part in parts[:-1]:
+            if not isinstance(target.get(part), dict):
+                raise ScenarioError([Problem("<override>", None, None, dotted, "no such parameter")])
+            target = target[part]
+        if parts[-1] not in target:
+            raise ScenarioError([Problem("<override>", None, None, dotted, "no such parameter")])
+        target[parts[-1]] = value
+        positions[parts] = Position("<override>", 1, 1)
+    return validate_document(YamlDocument("<override>", data, positions))
+
+
+def canonical_json(scenario: Scenario) -> str:
+    """The scenario as canonical JSON: the same scenario gives the same text on every machine."""
+    return json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the canonical JSON: identifies exactly what was run."""
+    return hashlib.sha256(canonical_json(scenario).encode()).hexdigest()

@@ -64,9 +64,8 @@ class FakeScenario(_Frozen):
     outputs: FakeOutputs = FakeOutputs()
     sweep: FakeSweep | None = None
     ieds: FakeIeds = FakeIeds()
-    fail_runs: list[int] = []       # replications that raise
-    interrupt_runs: list[int] = []  # replications that raise KeyboardInterrupt (like Ctrl-C in an in-process run)
-    sleep_s: float = 0.0            # wall time each run takes
+    fail_runs: list[int] = []  # replications that raise
+    sleep_s: float = 0.0       # wall time each run takes
 
 
 def fake_simulate(scenario: FakeScenario, seed: np.random.SeedSequence) -> RunOutput:
@@ -76,8 +75,6 @@ def fake_simulate(scenario: FakeScenario, seed: np.random.SeedSequence) -> RunOu
         time.sleep(scenario.sleep_s)
     if run in scenario.fail_runs:
         raise RuntimeError(f"fake failure in run {run}")
-    if run in scenario.interrupt_runs:
-        raise KeyboardInterrupt
     rng = np.random.default_rng(seed)
     dates = pd.date_range(scenario.start, scenario.end, freq="D")
     n = len(dates)

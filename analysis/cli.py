@@ -1,0 +1,108 @@
+"""Sub-commands of the analysis layer: ``summarize``, ``compare``, ``plot`` and ``report``.
+
+Each reads result directories (a batch directory, or a folder of them) and writes its outputs atomically. User
+errors (a missing directory, an unknown metric, unpaired batches) are ``PkosimError``s: one line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from analysis.metrics import parse_metrics
+
+
+def _summarize(args) -> int:
+    from analysis.summary import display_table, to_text, write_summary
+
+    metrics = parse_metrics(args.metrics)
+    table, paths = write_summary(args.dirs, args.out, metrics)
+    print(to_text(display_table(table)))
+    print(f"wrote {paths['csv']} and {paths['md']}")
+    return 0
+
+
+def _compare(args) -> int:
+    from analysis.compare import display_table, write_comparison
+    from analysis.summary import to_text
+
+    from analysis.results import find_batches, put_first
+
+    metrics = parse_metrics(args.metric)
+    batches = put_first(find_batches(args.dirs), args.baseline)
+    table, paths = write_comparison(batches, args.out, metrics)
+    print(to_text(display_table(table)))
+    print(f"wrote {paths['csv']} and {paths['md']}")
+    return 0
+
+
+def _plot(args) -> int:
+    from analysis.plots import KINDS, make_figure, save_figure
+    from analysis.results import find_batches, put_first
+    from sim.errors import PkosimError
+
+    if args.kind not in KINDS:
+        import difflib
+
+        close = difflib.get_close_matches(args.kind, KINDS, n=1)
+        raise PkosimError(f"unknown plot kind '{args.kind}'" + (f"; did you mean {close[0]}?" if close else "")
+                          + f" (kinds: {', '.join(KINDS)})")
+    table = "daily" if args.daily else "yearly"
+    metrics = parse_metrics(args.metric, table, default=())
+    batches = put_first(find_batches(args.dirs), args.baseline)
+    fig = make_figure(batches, args.kind, metrics or None, daily=args.daily)
+    suffix = f"_{metrics[0]}" if metrics and args.kind in ("timeseries", "convergence") else ""
+    out = Path(args.out) if args.out else batches[0].path / f"{args.kind}{suffix}{'_daily' if args.daily else ''}.png"
+    save_figure(fig, out, batches)
+    print(f"wrote {out}")
+    return 0
+
+
+def _report(args) -> int:
+    from analysis.report import write_report
+
+    from analysis.results import find_batches, put_first
+
+    batches = put_first(find_batches(args.dirs), args.baseline)
+    path = write_report(batches, args.out, parse_metrics(args.metrics))
+    print(f"wrote {path}")
+    return 0
+
+
+def register(subparsers) -> None:
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    p = subparsers.add_parser("summarize", help="per scenario, metric and year: mean, median, 5-95%%, 95%% CI",
+                              formatter_class=formatter)
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="batch directory, or a folder of batch directories")
+    p.add_argument("--out", metavar="DIR", help="where to write summary.csv and summary.md (default: first DIR)")
+    p.add_argument("--metrics", metavar="M,...", help="yearly metrics (default: a key set)")
+    p.set_defaults(func=_summarize)
+
+    p = subparsers.add_parser("compare", help="paired effects of each scenario against the first, with 95%% CIs",
+                              formatter_class=formatter)
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="baseline batch first, then the others (or a folder)")
+    p.add_argument("--metric", "--metrics", action="append", metavar="M,...", help="yearly metrics (repeatable)")
+    p.add_argument("--out", metavar="DIR", help="where to write comparison.csv and .md (default: first DIR)")
+    p.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; a folder "
+                   "expands in name order)")
+    p.set_defaults(func=_compare)
+
+    p = subparsers.add_parser("plot", help="a figure: timeseries, map, breakdown, compare, convergence",
+                              formatter_class=formatter)
+    p.add_argument("dirs", nargs="+", metavar="DIR")
+    p.add_argument("--kind", required=True, help="timeseries | map | breakdown | compare | convergence")
+    p.add_argument("--metric", action="append", metavar="M", help="metric (compare: several, comma-separated)")
+    p.add_argument("--daily", action="store_true", help="timeseries: daily instead of yearly")
+    p.add_argument("--out", metavar="FILE", help="PNG file (default: <first DIR>/<kind>[_<metric>].png)")
+    p.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; a folder "
+                   "expands in name order)")
+    p.set_defaults(func=_plot)
+
+    p = subparsers.add_parser("report", help="one self-contained HTML report with tables, figures, provenance",
+                              formatter_class=formatter)
+    p.add_argument("dirs", nargs="+", metavar="DIR")
+    p.add_argument("--out", metavar="FILE.html", help="default: <first DIR>/report.html")
+    p.add_argument("--metrics", metavar="M,...", help="yearly metrics for the tables (default: a key set)")
+    p.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; a folder "
+                   "expands in name order)")
+    p.set_defaults(func=_report)

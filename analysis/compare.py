@@ -1,0 +1,120 @@
+"""Scenario effects as paired differences over replications that share a seed (common random numbers).
+
+Replication k of every scenario run with the same root seed gets the same seed, so ``b_k - a_k`` removes the
+noise both runs share. ``compare`` joins each scenario with the first on ``(point, run)``, checks that the seeds
+are equal, and reports per metric and year (and for the whole run, as a per-year rate) the mean paired difference
+with its t-based 95% confidence interval, the unpaired Welch interval on the same runs, and how much narrower the
+paired interval is. Batches that do not share seeds are refused: a "paired" interval on unpaired runs would be
+wrong, not just wide.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import pandas as pd
+
+from analysis import stats
+from analysis.metrics import KEY_METRICS, metric
+from analysis.results import Batch, find_batches
+from analysis.summary import ALL, run_values
+from sim.errors import PkosimError
+
+COMPARE_COLUMNS = ["baseline", "scenario", "metric", "unit", "year", "n_pairs", "mean_baseline", "mean_scenario",
+                   "diff", "ci_low", "ci_high", "relative_diff", "welch_ci_low", "welch_ci_high", "narrowing"]
+
+
+def check_paired(a: Batch, b: Batch, values_a: pd.DataFrame, values_b: pd.DataFrame) -> pd.DataFrame:
+    """The (point, run, seed) pairs shared by ``a`` and ``b``; ``PkosimError`` when the batches do not share seeds."""
+    if a.root_seed is not None and b.root_seed is not None and str(a.root_seed) != str(b.root_seed):
+        raise PkosimError(f"cannot pair {b.name} with {a.name}: different root seeds ({b.root_seed} vs {a.root_seed}); "
+                          "rerun one with the other's seed for a paired comparison")
+    ids_a = values_a[["point", "run", "seed"]].drop_duplicates()
+    ids_b = values_b[["point", "run", "seed"]].drop_duplicates()
+    joined = ids_a.merge(ids_b, on=["point", "run"], suffixes=("_a", "_b"))
+    bad = joined[joined["seed_a"].astype(str) != joined["seed_b"].astype(str)]
+    if len(bad):
+        r = bad.iloc[0]
+        raise PkosimError(f"cannot pair {b.name} with {a.name}: run {int(r['run'])} (point {int(r['point'])}) has seed "
+                          f"{r['seed_b']} vs {r['seed_a']}; {len(bad)} run(s) differ, so the runs are not paired")
+    if joined.empty:
+        raise PkosimError(f"cannot pair {b.name} with {a.name}: no replication (point, run) in common")
+    return joined
+
+
+def compare(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Effects of every batch against the first one; columns ``COMPARE_COLUMNS``.
+
+    ``diff`` is the mean paired difference (scenario - baseline) and ``ci_low``/``ci_high`` its confidence
+    interval; ``welch_ci_*`` is the unpaired interval on the same runs and ``narrowing`` = 1 - paired width /
+    Welch width (0.6 means the paired interval is 60% narrower). ``relative_diff`` = diff / baseline mean.
+    The ``year == "all"`` rows use whole-run per-year rates (counts) or days-weighted means (shares)."""
+    batches = find_batches(dirs)
+    if len(batches) < 2:
+        raise PkosimError(f"compare needs at least two batches; got only {batches[0].name} ({batches[0].path})")
+    metrics = list(metrics or KEY_METRICS)
+    base = batches[0]
+    values_base = run_values(base, metrics)
+    rows = []
+    for other in batches[1:]:
+        values_other = run_values(other, metrics)
+        pairs = check_paired(base, other, values_base, values_other)
+        keys = ["point", "run", "year", "metric"]
+        joined = values_base.merge(values_other, on=keys, suffixes=("_a", "_b"))
+        joined = joined.merge(pairs[["point", "run"]], on=["point", "run"])
+        for name in metrics:
+            sub = joined[joined["metric"] == name]
+            years = sorted(y for y in sub["year"].unique() if y != ALL) + [ALL]
+            for year in years:
+                g = sub[sub["year"] == year]
+                p = stats.paired_difference(g["value_a"], g["value_b"], level)
+                w = stats.welch_difference(g["value_a"], g["value_b"], level)
+                mean_a = float(g["value_a"].mean())
+                width_p = p["ci_high"] - p["ci_low"]
+                width_w = w["ci_high"] - w["ci_low"]
+                narrowing = 1 - width_p / width_w if width_w and not math.isnan(width_w) else math.nan
+                rows.append({
+                    "baseline": base.name, "scenario": other.name, "metric": name, "unit": metric(name).unit,
+                    "year": year, "n_pairs": p["n_pairs"], "mean_baseline": mean_a,
+                    "mean_scenario": float(g["value_b"].mean()), "diff": p["diff"], "ci_low": p["ci_low"],
+                    "ci_high": p["ci_high"], "relative_diff": p["diff"] / mean_a if mean_a else math.nan,
+                    "welch_ci_low": w["ci_low"], "welch_ci_high": w["ci_high"], "narrowing": narrowing,
+                })
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def display_table(table: pd.DataFrame, whole_run_only: bool = False) -> pd.DataFrame:
+    """Strings for the terminal and Markdown: effect, paired CI, Welch CI, and how much narrower pairing made it."""
+    from analysis.summary import fmt
+
+    t = table[table["year"] == ALL] if whole_run_only else table
+    return pd.DataFrame({
+        "scenario": [f"{s} vs {b}" for s, b in zip(t["scenario"], t["baseline"])],
+        "metric": t["metric"],
+        "unit": t["unit"],
+        "year": ["whole run, per year" if y == ALL else y for y in t["year"]],
+        "n": t["n_pairs"].astype(str),
+        "diff": [f"{fmt(d)} ({r:+.0%})" if not math.isnan(r) else fmt(d) for d, r in zip(t["diff"], t["relative_diff"])],
+        "paired 95% CI": [f"{fmt(a)} to {fmt(b)}" for a, b in zip(t["ci_low"], t["ci_high"])],
+        "Welch 95% CI": [f"{fmt(a)} to {fmt(b)}" for a, b in zip(t["welch_ci_low"], t["welch_ci_high"])],
+        "narrower": ["-" if math.isnan(x) else f"{x:.0%}" for x in t["narrowing"]],
+    })
+
+
+def write_comparison(dirs, out_dir=None, metrics: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Compare, then write ``comparison.csv`` and ``comparison.md`` atomically (default: the first batch's dir)."""
+    from pathlib import Path
+
+    from analysis.io import write_text
+    from analysis.summary import to_markdown
+
+    batches = find_batches(dirs)
+    table = compare(batches, metrics)
+    out = Path(out_dir) if out_dir else batches[0].path
+    csv_path = write_text(out / "comparison.csv", table.to_csv(index=False))
+    md = (f"# Comparison against {batches[0].name}\n\nPaired differences over replications with the same seed "
+          "(scenario minus baseline), 95% confidence intervals; 'narrower' is how much narrower the paired interval "
+          "is than an unpaired (Welch) one.\n\n" + to_markdown(display_table(table)))
+    md_path = write_text(out / "comparison.md", md)
+    return table, {"csv": str(csv_path), "md": str(md_path)}

@@ -1,0 +1,47 @@
+"""Figures for briefings: one module per kind, shared look and provenance in ``style``.
+
+``make_figure(dirs, kind, metric=None, daily=False)`` returns a matplotlib Figure; ``save_figure(fig, path,
+batches)`` writes it as a PNG atomically with provenance text chunks. Kinds: ``timeseries``, ``map``,
+``breakdown``, ``compare`` (forest plot of effects), ``convergence``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from analysis.plots.style import save as save_figure  # noqa: F401
+from analysis.results import find_batches
+from sim.errors import PkosimError
+
+KINDS = ("timeseries", "map", "breakdown", "compare", "convergence")
+
+
+def make_figure(dirs, kind: str, metric: str | Sequence[str] | None = None, daily: bool = False):
+    batches = find_batches(dirs)
+    metrics = [metric] if isinstance(metric, str) else list(metric or [])
+    first = metrics[0] if metrics else "hostile_deaths"
+    if kind == "timeseries":
+        from analysis.plots.timeseries import plot_timeseries
+
+        return plot_timeseries(batches, first, daily=daily)
+    if kind == "map":
+        from analysis.plots.map import plot_map
+
+        return plot_map(batches)
+    if kind == "breakdown":
+        from analysis.plots.breakdown import plot_breakdown
+
+        return plot_breakdown(batches)
+    if kind == "compare":
+        from analysis.plots.forest import plot_forest
+
+        return plot_forest(batches, metrics or None)
+    if kind == "convergence":
+        from analysis.plots.convergence import plot_convergence
+
+        return plot_convergence(batches, first)
+    import difflib
+
+    close = difflib.get_close_matches(kind, KINDS, n=1)
+    raise PkosimError(f"unknown plot kind '{kind}'" + (f"; did you mean {close[0]}?" if close else "")
+                      + f" (kinds: {', '.join(KINDS)})")

@@ -1,0 +1,97 @@
+"""Where the casualties fall: hostile deaths by cause (yearly table), by contingent and by sector (incidents),
+per scenario, as annual rates averaged over replications with 95% confidence intervals of the mean."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from analysis import stats
+from analysis.metrics import DEATH_CAUSES, metric
+from analysis.plots.style import A4_LANDSCAPE, colour, figure_style, finish
+from analysis.results import Batch
+
+CAUSE_LABELS = {c: metric(c).label.replace("Deaths by ", "").replace("Deaths in ", "") for c in DEATH_CAUSES}
+
+
+def _years(batch: Batch) -> float:
+    start, end = batch.window
+    if start and end:
+        return ((end - start).days + 1) / 365.25
+    return float(batch.read("yearly", ["days"])["days"].sum() / 365.25 / max(batch.n_ok, 1))
+
+
+def _runs(batch: Batch) -> pd.DataFrame:
+    return batch.read("yearly", ["year"])[["point", "run"]].drop_duplicates()
+
+
+def by_cause(batch: Batch) -> pd.DataFrame:
+    """Rows: cause; columns mean, ci_low, ci_high (deaths per year)."""
+    frame = batch.read("yearly", ["days", *DEATH_CAUSES])
+    per_run = frame.groupby(["point", "run"])[["days", *DEATH_CAUSES]].sum()
+    rates = per_run[list(DEATH_CAUSES)].div(per_run["days"], axis=0) * 365.25
+    return _describe(rates.rename(columns=CAUSE_LABELS))
+
+
+def by_incident_field(batch: Batch, field: str) -> pd.DataFrame:
+    """Deaths (killed + died of wounds) per year by ``field`` of incidents (contingent or sector); zero-filled
+    for runs without such deaths."""
+    frame = batch.read("incidents", [field, "killed", "died_of_wounds"])
+    frame = frame.assign(deaths=frame["killed"].fillna(0) + frame["died_of_wounds"].fillna(0))
+    wide = frame.pivot_table(index=["point", "run"], columns=field, values="deaths", aggfunc="sum", fill_value=0)
+    runs = pd.MultiIndex.from_frame(_runs(batch))
+    wide = wide.reindex(runs, fill_value=0) / _years(batch)
+    return _describe(wide)
+
+
+def _describe(wide: pd.DataFrame) -> pd.DataFrame:
+    rows = {}
+    for col in wide.columns:
+        m, lo, hi = stats.mean_ci(wide[col])
+        rows[col] = {"mean": m, "ci_low": lo, "ci_high": hi}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _bars(ax, tables: list[pd.DataFrame], batches: Sequence[Batch], title: str, top: int | None = None):
+    cats = pd.concat([t["mean"] for t in tables], axis=1).fillna(0).max(axis=1).sort_values(ascending=True)
+    if top:
+        cats = cats.iloc[-top:]
+    labels = list(cats.index)
+    y = np.arange(len(labels))
+    h = 0.8 / max(len(batches), 1)
+    for i, (t, b) in enumerate(zip(tables, batches)):
+        t = t.reindex(labels)
+        mean = t["mean"].fillna(0).to_numpy()
+        err = np.vstack([(mean - t["ci_low"]).clip(lower=0).fillna(0), (t["ci_high"] - mean).clip(lower=0).fillna(0)])
+        ax.barh(y + (i - (len(batches) - 1) / 2) * h, mean, height=h, color=colour(i), label=b.name,
+                xerr=err, error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#404040"})
+    ax.set_yticks(y, labels)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="y", visible=False)
+
+
+def plot_breakdown(batches: Sequence[Batch], metric: str | None = None):
+    with figure_style():
+        fig, axes = plt.subplots(1, 3, figsize=A4_LANDSCAPE)
+        _bars(axes[0], [by_cause(b) for b in batches], batches, "By cause")
+        has_incidents = all(b.has_table("incidents") for b in batches)
+        if has_incidents:
+            _bars(axes[1], [by_incident_field(b, "contingent") for b in batches], batches, "By contingent (top 8)",
+                  top=8)
+            _bars(axes[2], [by_incident_field(b, "sector") for b in batches], batches, "By sector")
+        else:
+            for ax in axes[1:]:
+                ax.text(0.5, 0.5, "no incident table", ha="center", transform=ax.transAxes)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=min(len(batches), 4),
+                   frameon=False)
+        n = ", ".join(sorted({str(b.n_ok) for b in batches}))
+        finish(fig, batches, f"Where hostile deaths fall: mean per year over {n} replications",
+               "yearly.parquet (cause), incidents.parquet (contingent, sector)",
+               "Bars: mean annual rate over replications; whiskers: 95% confidence interval of the mean.")
+        fig.supxlabel("Hostile deaths (persons per year)", fontsize=10, y=0.13)
+        fig.subplots_adjust(top=0.80, bottom=0.24, wspace=0.45)
+    return fig

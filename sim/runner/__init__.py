@@ -26,6 +26,10 @@ SeedSequence) -> RunOutput`` defaults to ``sim.simulation.simulate``. A batch di
 manifest is never overwritten (``PkosimError``); finish it with ``resume_batches``. Failed runs do not raise: see
 ``BatchResult.failed`` and ``failures/``. Ctrl-C raises ``BatchInterrupted`` (a ``KeyboardInterrupt``) after
 writing what finished. Read the results with ``pandas.read_parquet(directory / "yearly.parquet")``.
+
+Local worker processes start with ``forkserver`` (safe with threads, and the default from Python 3.14): a script
+that calls ``run_batch`` with ``workers > 1`` must guard its entry point with ``if __name__ == "__main__":``, and a
+custom ``run_fn`` must be importable (defined at module level), as with any ``multiprocessing`` code.
 """
 
 from .batch import BatchInterrupted, BatchResult, find_batches, resume_batches, run_batch

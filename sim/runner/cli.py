@@ -59,7 +59,8 @@ def _run_fn(spec: str | None):
         raise PkosimError(f"--run-fn {spec}: cannot import it ({error})") from None
 
 
-def _report(results: list[BatchResult], out=sys.stdout) -> None:
+def _report(results: list[BatchResult], out=None) -> None:
+    out = out or sys.stdout
     tables = {r.scenario: key_metrics(r.directory) for r in results if r.ok}
     if tables:
         print(format_table(tables), file=out)

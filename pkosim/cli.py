@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "sim.scenario.cli",
     "sim.runner.cli",
     "analysis.cli",
+    "pkosim.study",
 ]
 
 

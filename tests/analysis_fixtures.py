@@ -201,3 +201,11 @@ def write_study(root: Path, scenarios: dict | None = None, **kwargs) -> dict[str
     return {name: write_batch(root, name, effect=spec["effect"], description=spec.get("description", ""),
                               params=spec.get("params"), **kwargs)
             for name, spec in scenarios.items()}
+
+
+def study_dir(tmp_path_factory) -> Path:
+    """The default three-scenario study, written once per test session under pytest's base temp dir."""
+    root = Path(tmp_path_factory.getbasetemp()) / "analysis_study"
+    if not (root / "own_drones" / "manifest.json").is_file():
+        write_study(root)
+    return root

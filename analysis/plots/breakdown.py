@@ -76,16 +76,21 @@ def _bars(ax, tables: list[pd.DataFrame], batches: Sequence[Batch], title: str, 
 def plot_breakdown(batches: Sequence[Batch], metric: str | None = None):
     with figure_style():
         fig, axes = plt.subplots(1, 3, figsize=A4_LANDSCAPE)
-        _bars(axes[0], [by_cause(b) for b in batches], batches, "By cause")
-        has_incidents = all(b.has_table("incidents") for b in batches)
-        if has_incidents:
-            _bars(axes[1], [by_incident_field(b, "contingent") for b in batches], batches, "By contingent (top 8)",
-                  top=8)
-            _bars(axes[2], [by_incident_field(b, "sector") for b in batches], batches, "By sector")
+        if all(set(DEATH_CAUSES) <= set(b.columns("yearly")) for b in batches):
+            _bars(axes[0], [by_cause(b) for b in batches], batches, "By cause")
         else:
-            for ax in axes[1:]:
-                ax.text(0.5, 0.5, "no incident table", ha="center", transform=ax.transAxes)
-        handles, labels = axes[0].get_legend_handles_labels()
+            axes[0].set_title("By cause", fontsize=10)
+            axes[0].text(0.5, 0.5, "no deaths by cause in\nthe yearly table", ha="center", va="center",
+                         transform=axes[0].transAxes)
+        has_incidents = all(b.has_table("incidents") for b in batches)
+        for ax, field, title in ((axes[1], "contingent", "By contingent (top 8)"), (axes[2], "sector", "By sector")):
+            if has_incidents and all(field in b.columns("incidents") for b in batches):
+                _bars(ax, [by_incident_field(b, field) for b in batches], batches, title, top=8)
+            else:
+                ax.set_title(title, fontsize=10)
+                ax.text(0.5, 0.5, f"no {field} in\nthe incident table", ha="center", va="center",
+                        transform=ax.transAxes)
+        handles, labels = next((ax.get_legend_handles_labels() for ax in axes if ax.patches), ([], []))
         fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=min(len(batches), 4),
                    frameon=False)
         n = ", ".join(sorted({str(b.n_ok) for b in batches}))

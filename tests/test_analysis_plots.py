@@ -1,0 +1,121 @@
+"""Figures built from the synthetic study: check what they contain, and the provenance in the PNG files."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+from matplotlib.text import Text
+from PIL import Image
+
+from analysis.plots import make_figure, save_figure
+from analysis.results import find_batches, put_first
+from analysis_fixtures import study_dir
+from sim.errors import PkosimError
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    return put_first(find_batches(study_dir(tmp_path_factory)), "baseline")
+
+
+def _texts(fig):
+    return [t for t in fig.findobj(Text) if t.get_text().strip()]
+
+
+def _check_briefing_basics(fig):
+    assert fig._suptitle is not None and fig._suptitle.get_text()
+    assert any(t.get_text().startswith("Source: pkosim 0.1.0") or "\nSource: pkosim 0.1.0" in t.get_text()
+               for t in _texts(fig))
+    assert min(t.get_fontsize() for t in _texts(fig)) >= 9
+    w, h = fig.get_size_inches()
+    assert 8 <= w <= 8.5 and 5.5 <= h <= 6.0
+
+
+def test_timeseries_has_median_lines_and_bands(batches):
+    fig = make_figure(batches[:2], "timeseries", "hostile_deaths")
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2
+    assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 4  # 50% and 90% band each
+    assert ax.get_ylabel() == "Hostile deaths (persons per year)" and ax.get_xlabel() == "Year"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "baseline: median" in labels and "barkhane_stays: 90% of runs" in labels
+    assert list(ax.get_lines()[0].get_xdata()) == [2021, 2022, 2023]
+    _check_briefing_basics(fig)
+
+
+def test_daily_timeseries(batches):
+    fig = make_figure(batches[:1], "timeseries", "coverage", daily=True)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Date" and "share 0-1" in ax.get_ylabel()
+    assert len(ax.get_lines()[0].get_xdata()) == 911  # every day of 2021-01-01..2023-06-30
+
+
+def test_png_carries_provenance(batches, tmp_path):
+    fig = make_figure(batches, "convergence", "hostile_deaths")
+    path = save_figure(fig, tmp_path / "conv.png", batches)
+    info = Image.open(path).text
+    assert info["pkosim_version"] == "0.1.0"
+    assert "baseline=sha256:" in info["scenario_hashes"]
+    assert info["git_commit"].startswith("0123456789abcdef")
+    assert "precision of the mean" in info["Title"]
+    assert [p.name for p in tmp_path.iterdir()] == ["conv.png"]  # no temporary file left
+
+
+def test_convergence_lines(batches):
+    fig = make_figure(batches, "convergence", "hostile_deaths")
+    ax = fig.axes[0]
+    curves = [l for l in ax.get_lines() if len(l.get_xdata()) > 2]
+    assert len(curves) == 3 and list(curves[0].get_xdata()) == list(range(1, 21))
+    assert "95% CI half-width" in ax.get_ylabel() and "persons per year" in ax.get_ylabel()
+
+
+def test_forest_plot_rows_and_intervals(batches):
+    fig = make_figure(batches, "compare", ["hostile_deaths", "coverage"])
+    assert len(fig.axes) == 2
+    ax = fig.axes[0]
+    assert len(ax.containers) == 1 and len(ax.containers[0].lines[0].get_xdata()) == 2  # two scenarios vs baseline
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["barkhane_stays\nvs baseline", "own_drones\nvs baseline"]
+    assert ax.get_xlabel() == "persons per year" and fig.axes[1].get_xlabel() == "share 0-1"
+    _check_briefing_basics(fig)
+
+
+def test_breakdown_bars(batches):
+    fig = make_figure(batches, "breakdown")
+    cause, contingent, sector = fig.axes[:3]
+    assert len(cause.patches) == 4 * 3  # four causes x three scenarios
+    assert {t.get_text() for t in cause.get_yticklabels()} == {"IED", "ambushes", "indirect fire", "complex attacks"}
+    assert {t.get_text() for t in sector.get_yticklabels()} == {"North", "East", "Centre"}
+    assert len(contingent.patches) == 5 * 3
+    _check_briefing_basics(fig)
+
+
+def test_map_contents(batches):
+    fig = make_figure(batches[:1], "map")
+    ax = fig.axes[0]
+    assert ax.patches, "border polygon"
+    roads = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(roads) == 1 and len(roads[0].get_segments()) == 19  # every leg of the theatre's road network
+    assert roads[0].get_array().max() > 0  # IED density from the incidents
+    labels = {t.get_text() for t in ax.texts}
+    assert {"Gao", "Kidal", "Bamako", "Niamey"} <= labels
+    assert "Lere" not in labels  # closed before the window
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(scatters) > 20
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Camp closed by end" in legend and "IED detonation" in legend
+    assert ax.get_xlabel() == "Longitude (degrees east)"
+
+
+def test_map_marks_camp_closed_by_event(batches):
+    from analysis.plots.map import _theatre, camp_states
+
+    states = {c["name"]: c for c in camp_states(batches[0], _theatre(batches[0]))}
+    assert states["Aguelhok"]["open"] is False  # closed by the scenario's camp_closes event
+    assert states["Gao"]["open"] is True and states["Gao"]["troops"] > 0
+
+
+def test_unknown_kind(batches):
+    with pytest.raises(PkosimError, match="did you mean map"):
+        make_figure(batches, "mapp")

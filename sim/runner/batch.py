@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from sim.errors import PkosimError
@@ -29,7 +30,7 @@ from .executors import default_workers, make_executor
 from .manifest import FILE_NAME, Manifest, now
 from .progress import Progress
 from .seeds import seed_label
-from .store import TABLES, BatchStore
+from .store import IDENTITY, TABLES, BatchStore
 from .task import RunResult, RunTask, execute
 
 DEFAULT_OUT = Path("results")
@@ -203,12 +204,6 @@ class _Writer:
         data.setdefault("sessions", []).append({"started": now(), "resumed": self.plan.resumed})
         self.manifest.save()
 
-    def _identity(self, frame: pd.DataFrame, result: RunResult) -> pd.DataFrame:
-        identity = pd.DataFrame({"scenario": self.plan.name, "point": result.point, "run": result.run,
-                                 "seed": result.seed}, index=range(len(frame)))
-        identity = identity.astype({"point": "int64", "run": "int64"})
-        return pd.concat([identity, frame.reset_index(drop=True)], axis=1)
-
     def add(self, result: RunResult) -> None:
         record = self.manifest.run(result.point, result.run)
         record["elapsed_s"] = round(result.elapsed_s, 4)
@@ -221,17 +216,34 @@ class _Writer:
                 "traceback": result.error, "time": now()})
             return
         output = result.output
-        row = {"scenario": self.plan.name, "point": result.point, "run": result.run, "seed": result.seed,
-               "status": "ok", "elapsed_s": float(result.elapsed_s)}
+        row = {"status": "ok", "elapsed_s": float(result.elapsed_s)}
         row.update({k: float(v) for k, v in self.plan.design.points[result.point].items()})
         row.update({k: float(v) for k, v in output.summary.items()})
-        run_frame = pd.DataFrame([row]).astype({"point": "int64", "run": "int64"})
-        self.buffer["runs"].append(run_frame)
+        self.buffer["runs"].append(row)
         for name in ("yearly", "daily", "incidents"):
             frame = getattr(output, name)
-            self.buffer[name].append(self._identity(frame if frame is not None else pd.DataFrame(), result))
+            self.buffer[name].append(frame if frame is not None else pd.DataFrame())
         result.output = None  # the tables now live in the buffer only
         self.finished.append(result)
+
+    def _table(self, name: str, pieces: list, finished: list[RunResult]) -> pd.DataFrame:
+        """One table of the flushed runs, identity columns first (built once per flush: cheap per run)."""
+        if name == "runs":
+            frame = pd.DataFrame(pieces)
+            lengths = np.ones(len(pieces), dtype=np.int64)
+        else:
+            lengths = np.array([len(piece) for piece in pieces], dtype=np.int64)
+            frame = pd.concat([p for p in pieces if len(p)] or [pieces[0]], ignore_index=True)
+        if len(frame) != int(lengths.sum()):
+            frame = frame.iloc[0:0]
+        identity = pd.DataFrame({
+            "scenario": pd.Series([self.plan.name] * int(lengths.sum()), dtype="str"),
+            "point": np.repeat(np.array([r.point for r in finished], dtype=np.int64), lengths),
+            "run": np.repeat(np.array([r.run for r in finished], dtype=np.int64), lengths),
+            "seed": pd.Series(np.repeat(np.array([r.seed for r in finished], dtype=object), lengths), dtype="str"),
+        })
+        frame = frame.drop(columns=[c for c in IDENTITY if c in frame.columns]).reset_index(drop=True)
+        return pd.concat([identity, frame], axis=1)
 
     def due(self) -> bool:
         return bool(self.finished) and (len(self.finished) >= self.flush_every_runs
@@ -246,8 +258,7 @@ class _Writer:
             self.flushes += 1
             written = {}
             for name in TABLES:
-                frames = buffer[name]
-                frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+                frame = self._table(name, buffer[name], finished)
                 file_name = self.store.write_part(name, frame, f"part-{self.stamp}-{self.flushes:05d}.parquet")
                 if file_name:
                     written[name] = file_name

@@ -1,0 +1,231 @@
+"""Benchmark of the batch engine against ``mesa.batch_run``: wall time, peak memory, scaling.
+
+    .venv/bin/python bench/bench_batch.py                # the real model if sim.simulation exists, else stand-in
+    .venv/bin/python bench/bench_batch.py --model fake   # a small Mesa model standing in for the real one
+    .venv/bin/python bench/bench_batch.py --quick        # fewer runs, to check the script works
+
+Every variant runs in a fresh Python process; the driver samples the resident memory of that process and all its
+children (psutil) every 50 ms, so "peak memory" is the peak of the whole process tree, workers included. Reported:
+
+1. the same model run N times (default 200, one-year window) with ``mesa.batch_run`` (a DataCollector with daily
+   model reporters, ``data_collection_period=1``, as one would use it to get daily tables) and with pkosim's
+   engine (``run_batch``, Parquet files), both with 2 worker processes: time and memory ratios;
+2. parallel efficiency of pkosim at 2 workers versus 1 (T1 / (2 x T2));
+3. pkosim's peak memory at 100 and 1,000 short runs (30-day window): it should not grow with the number of runs.
+
+Results go to docs/performance.md by hand (with date and machine); nothing here asserts a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+START = dt.date(2015, 1, 1)
+DAILY = ["hostile_deaths", "killed_in_action", "died_of_wounds", "wounded", "ied_laid", "ied_found",
+         "ied_detonated", "convoys_sent", "convoys_arrived", "convoy_km", "patrol_km", "coverage"]
+
+
+# --- the stand-in Mesa model (used when the real one is missing, or with --model fake) -------------------------
+
+class Convoy(mesa.Agent):
+    """A convoy that may meet a device each day on its leg."""
+
+    def step(self):
+        model = self.model
+        self.km = model.rng.gamma(4.0, 25.0)
+        if model.rng.random() < 0.02:
+            found = model.rng.random() < model.detection
+            model.today["ied_found" if found else "ied_detonated"] += 1
+            if not found:
+                model.today["killed_in_action"] += int(model.rng.binomial(3, 0.3))
+                model.today["wounded"] += int(model.rng.poisson(1.0))
+
+
+def _reporter(key):
+    return lambda model: model.today[key]
+
+
+class StandInModel(mesa.Model):
+    """Convoys on roads with IEDs, one step a day, daily model reporters (the shape of the real model)."""
+
+    def __init__(self, days: int = 365, seed=None, detection: float = 0.3, convoys: int = 40):
+        super().__init__(rng=seed)
+        self.days, self.detection = days, detection
+        self.today = dict.fromkeys(DAILY, 0)
+        Convoy.create_agents(self, convoys)
+        self.datacollector = mesa.DataCollector(model_reporters={k: _reporter(k) for k in DAILY})
+
+    def step(self):
+        self.today = dict.fromkeys(DAILY, 0)
+        self.today["ied_laid"] = int(self.rng.poisson(2.0))
+        self.agents_by_type[Convoy].shuffle_do("step")
+        convoys = self.agents_by_type[Convoy]
+        self.today["convoys_sent"] = len(convoys)
+        self.today["convoys_arrived"] = len(convoys) - self.today["ied_detonated"]
+        self.today["convoy_km"] = float(sum(c.km for c in convoys))
+        self.today["patrol_km"] = float(self.rng.gamma(4.0, 50.0))
+        self.today["coverage"] = float(self.rng.beta(5.0, 3.0))
+        self.today["died_of_wounds"] = int(self.rng.binomial(self.today["wounded"], 0.05))
+        self.today["hostile_deaths"] = self.today["killed_in_action"] + self.today["died_of_wounds"]
+        self.datacollector.collect(self)
+        if self.steps >= self.days:
+            self.running = False
+
+
+def stand_in_run(scenario, seed):
+    """pkosim's run function for the stand-in model: run it, turn its DataCollector into RunOutput tables."""
+    from sim.output import RunOutput
+
+    model = StandInModel(days=(scenario.end - scenario.start).days + 1, seed=seed)
+    while model.running:
+        model.step()
+    daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    daily.insert(0, "date", pd.date_range(scenario.start, periods=len(daily), freq="D").date)
+    years = pd.DatetimeIndex(daily["date"]).year
+    yearly = daily.drop(columns=["date"]).groupby(years).sum().rename_axis("year").reset_index()
+    yearly["coverage"] = daily.groupby(years)["coverage"].mean().to_numpy()
+    summary = {f"total_{k}": float(yearly[k].sum()) for k in DAILY if k != "coverage"}
+    return RunOutput(yearly=yearly, daily=daily, incidents=pd.DataFrame(), summary=summary)
+
+
+def _real_model_available() -> bool:
+    try:
+        import sim.simulation  # noqa: F401
+        import sim.scenario  # noqa: F401
+    except ImportError:
+        return False
+    return (ROOT / "scenarios" / "base.yaml").exists()
+
+
+def _scenario(model: str, days: int, name: str):
+    end = START + dt.timedelta(days=days - 1)
+    if model == "real":
+        from sim.scenario import load_scenario, with_overrides
+
+        base = load_scenario(ROOT / "scenarios" / "base.yaml")
+        return with_overrides(base, {"name": name, "start": START.isoformat(), "end": end.isoformat()})
+    from sim.runner.fakes import FakeScenario
+
+    return FakeScenario(name=name, start=START, end=end)
+
+
+# --- variants, each run in its own process -----------------------------------------------------------------------
+
+def variant_mesa(model: str, runs: int, days: int, workers: int, out: Path) -> dict:
+    seeds = [np.random.SeedSequence(20150101, spawn_key=(k,)) for k in range(runs)]
+    if model == "real":
+        from sim.simulation import PeacekeepingModel
+
+        params = {"scenario": _scenario(model, days, "bench")}
+        cls = PeacekeepingModel
+    else:
+        params = {"days": days}
+        cls = StandInModel
+    # batch_run passes each of ``rng`` to the model's ``seed`` argument
+    rows = mesa.batch_run(cls, parameters=params, number_processes=workers, rng=seeds,
+                          data_collection_period=1, max_steps=days + 1, display_progress=False)
+    frame = pd.DataFrame(rows)
+    frame.drop(columns=[c for c in ("scenario", "seed") if c in frame.columns]).to_parquet(out / "mesa.parquet")
+    return {"rows": len(frame)}
+
+
+def variant_pkosim(model: str, runs: int, days: int, workers: int, out: Path) -> dict:
+    from sim.runner import run_batch
+
+    run_fn = None if model == "real" else stand_in_run
+    [result] = run_batch([_scenario(model, days, "bench")], out, replications=runs, workers=workers,
+                         run_fn=run_fn, quiet=True)
+    return {"rows": int(len(pd.read_parquet(out / "bench" / "daily.parquet", columns=["run"]))),
+            "ok": result.ok}
+
+
+def _child(args) -> None:
+    out = Path(args.child_out)
+    function = {"mesa": variant_mesa, "pkosim": variant_pkosim}[args.variant]
+    started = time.perf_counter()
+    info = function(args.model, args.runs, args.days, args.workers, out)
+    info["wall_s"] = time.perf_counter() - started
+    print(json.dumps(info))
+
+
+def measure(variant: str, model: str, runs: int, days: int, workers: int) -> dict:
+    """Run one variant in a fresh process; wall time and peak RSS of its process tree."""
+    import psutil
+
+    with tempfile.TemporaryDirectory(prefix="pkosim-bench-") as tmp:
+        command = [sys.executable, str(HERE), "--child", "--variant", variant, "--model", model, "--runs", str(runs),
+                   "--days", str(days), "--workers", str(workers), "--child-out", tmp]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        root, peak = psutil.Process(process.pid), 0
+        while process.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        stdout = process.stdout.read()
+        if process.returncode != 0:
+            raise SystemExit(f"{variant} failed (exit {process.returncode})")
+    info = json.loads(stdout.strip().splitlines()[-1])
+    info.update(variant=variant, runs=runs, days=days, workers=workers, process_wall_s=wall, peak_mb=peak / 2**20)
+    print(f"  {variant:7s} runs={runs:5d} days={days:4d} workers={workers}: {wall:7.1f} s, "
+          f"peak {peak / 2**20:7.0f} MB", flush=True)
+    return info
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=["auto", "real", "fake"], default="auto")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return _child(args)
+    model = args.model if args.model != "auto" else ("real" if _real_model_available() else "fake")
+    runs, short_runs = (20, (20, 100)) if args.quick else (args.runs, (100, 1000))
+    print(f"pkosim batch benchmark, {dt.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, model: {model}", flush=True)
+    mesa2 = measure("mesa", model, runs, args.days, 2)
+    pk2 = measure("pkosim", model, runs, args.days, 2)
+    pk1 = measure("pkosim", model, runs, args.days, 1)
+    small = [measure("pkosim", model, n, 30, 2) for n in short_runs]
+    print()
+    print(f"| {runs} runs x {args.days} days, 2 workers | wall (s) | peak memory (MB) |")
+    print("|---|---:|---:|")
+    print(f"| mesa.batch_run (daily DataCollector) | {mesa2['process_wall_s']:.1f} | {mesa2['peak_mb']:.0f} |")
+    print(f"| pkosim run_batch (Parquet parts) | {pk2['process_wall_s']:.1f} | {pk2['peak_mb']:.0f} |")
+    print(f"| ratio pkosim / mesa | {pk2['process_wall_s'] / mesa2['process_wall_s']:.2f} | "
+          f"{pk2['peak_mb'] / mesa2['peak_mb']:.2f} |")
+    efficiency = pk1["process_wall_s"] / (2 * pk2["process_wall_s"])
+    print(f"\nparallel efficiency at 2 workers: T1 / (2 T2) = {pk1['process_wall_s']:.1f} / "
+          f"(2 x {pk2['process_wall_s']:.1f}) = {efficiency:.2f}")
+    print(f"peak memory, {short_runs[0]} vs {short_runs[1]} runs of 30 days (2 workers): {small[0]['peak_mb']:.0f} MB"
+          f" vs {small[1]['peak_mb']:.0f} MB (ratio {small[1]['peak_mb'] / small[0]['peak_mb']:.2f}); wall "
+          f"{small[0]['process_wall_s']:.1f} s vs {small[1]['process_wall_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

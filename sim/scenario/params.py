@@ -76,6 +76,11 @@ class Camps(StrictModel):
         description="Stock below this counts as a camp-day below critical stock (a reported metric).",
         source="assumption",
     )
+    target_stock_days: float = param(
+        45.0, unit="days", gt=0,
+        description="A resupply order tops the camp up to this many days of stock (stock + en route).",
+        source="assumption: same as the initial reserve",
+    )
     resupply_hubs: tuple[str, ...] = param(
         ("Gao", "Mopti-Sevare", "Bamako"), unit="camp names",
         description="Logistics hubs that send resupply convoys; each camp is served by the nearest one by road.",
@@ -119,6 +124,11 @@ class Patrols(StrictModel):
         description="Patrols a camp sends out per day per 1,000 troops of its garrison.",
         source="assumption",
     )
+    persons_per_patrol: float = param(
+        30.0, unit="persons", gt=0,
+        description="Personnel in one patrol: the people exposed when a patrol is ambushed or hits an IED.",
+        source="assumption: a reinforced platoon in 6-8 vehicles",
+    )
     patrol_length_km: float = param(
         40.0, unit="km", gt=0,
         description="Distance driven by one patrol (out and back).",
@@ -135,7 +145,7 @@ class Patrols(StrictModel):
         source="assumption",
     )
     ied_exposure_factor: float = param(
-        0.3, unit="factor", ge=0, le=1,
+        0.1, unit="factor", ge=0, le=1,
         description="Patrols meet IEDs on the segments near their camp at this fraction of a convoy's per-km rate.",
         source="assumption: patrols vary routes and move in fewer vehicles",
     )
@@ -165,6 +175,20 @@ class Convoys(StrictModel):
     crew_per_vehicle: float = param(
         3.0, unit="persons", gt=0,
         description="Personnel per vehicle (drivers, escorts): people exposed in an attack.",
+        source="assumption",
+    )
+    passengers_per_truck: float = param(
+        20.0, unit="persons", gt=0,
+        description="Troops carried per truck on rotation and withdrawal moves.",
+        source="assumption: troop-carrying truck",
+    )
+    incident_delay_days: float = param(
+        1.0, unit="days", ge=0,
+        description="Days a convoy is held after an IED detonation or an ambush (recovery, investigation).",
+        source="assumption",
+    )
+    vehicle_loss_probability: float = share(
+        0.5, description="Chance that an unprotected vehicle is destroyed when a device goes off under it (mine-protected: reduced by ieds.protection_casualty_reduction).",
         source="assumption",
     )
     route_clearance_share: float = share(
@@ -204,12 +228,16 @@ class Ieds(StrictModel):
     surveillance_detection_bonus: float = share(
         0.15, description="Added detection chance at full air surveillance of the segment.", source=ASSUMPTION,
     )
+    max_detection_probability: float = share(
+        0.9, description="Ceiling on the chance of finding a device met, whatever the training, clearance and surveillance.",
+        source="assumption: even the best-equipped forces miss some devices",
+    )
     decay_per_day: float = share(
         0.01, description="Daily chance that an emplaced device is lost (washed out, removed, recovered).",
         source="assumption: devices last months",
     )
     killed_per_detonation: float = param(
-        0.9, unit="persons", ge=0,
+        0.5, unit="persons", ge=0,
         description="Mean killed when a device goes off under an unprotected vehicle (Poisson).",
         source="assumption; calibrated to deaths per year and UNMAS victims (calibration_targets.yaml)",
     )
@@ -232,22 +260,32 @@ class ArmedGroup(StrictModel):
         ..., min_length=1, description="Sectors of its area of operation (North, East, West, Centre, HQ).",
     )
     active_from: date | None = Field(None, description="First day the group acts (default: start of the run).")
-    ieds_per_week: float = param(3.0, unit="devices/week", ge=0, description="IEDs laid per week at capacity 1.", source=ASSUMPTION)
-    ambushes_per_month: float = param(1.0, unit="attacks/month", ge=0, description="Ambushes on convoys per month at capacity 1.", source=ASSUMPTION)
-    indirect_fire_per_month: float = param(3.0, unit="attacks/month", ge=0, description="Rocket or mortar attacks on camps per month at capacity 1.", source="assumption: Kidal and Aguelhok were shelled often (camps.csv)")
-    complex_attacks_per_year: float = param(1.0, unit="attacks/year", ge=0, description="Complex (ground assault) attacks on camps per year at capacity 1.", source="e.g. Aguelhok 2019-01-20, Timbuktu 2018-04-14 (camps.csv)")
+    sector_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Relative weight of the group's effort (IEDs, ambushes, camp attacks) in each of its sectors; "
+                    "a sector not listed weighs 1. Unit: relative weight. Source: assumption, set per group in the "
+                    "scenario (e.g. JNIM strongest around Kidal, where most deaths fell: calibration_targets.yaml).",
+        json_schema_extra={"unit": "relative weight", "source": "assumption"},
+    )
+    ieds_per_week: float = param(0.5, unit="devices/week", ge=0, description="IEDs laid per week at capacity 1.", source=ASSUMPTION)
+    ambushes_per_month: float = param(0.2, unit="attacks/month", ge=0, description="Ambushes on convoys per month at capacity 1.", source=ASSUMPTION)
+    indirect_fire_per_month: float = param(2.0, unit="attacks/month", ge=0, description="Rocket or mortar attacks on camps per month at capacity 1.", source="assumption: Kidal and Aguelhok were shelled often (camps.csv)")
+    complex_attacks_per_year: float = param(1.5, unit="attacks/year", ge=0, description="Complex (ground assault) attacks on camps per year at capacity 1.", source="e.g. Aguelhok 2019-01-20, Timbuktu 2018-04-14 (camps.csv)")
     capacity_growth_per_year: float = param(0.0, unit="share/year", ge=-1, le=5, description="Relative change of capacity per year (0.1 = +10%/year).", source=ASSUMPTION)
     traffic_memory_days: float = param(30.0, unit="days", gt=0, description="Time scale over which the group learns where traffic passes (exponential memory).", source=ASSUMPTION)
     traffic_preference: float = param(1.0, unit="exponent", ge=0, le=5, description="How strongly IED placement follows learned traffic (0: uniform over the area).", source=ASSUMPTION)
     surveillance_deterrence: float = share(0.6, description="Share of emplacement deterred on a segment under full air surveillance.", source=ASSUMPTION)
+    surveillance_relocation_share: float = share(0.5, description="Share of the devices deterred by surveillance that the group lays on unwatched segments instead (the rest are not laid).", source=ASSUMPTION)
+    traffic_prior: float = param(0.2, unit="passes/day", ge=0, description="Traffic the group assumes on every segment before it has seen any (keeps untravelled segments possible targets).", source=ASSUMPTION)
+    garrison_defence_max: float = share(0.8, description="Ceiling on the share of complex-attack casualties a large garrison avoids.", source=ASSUMPTION)
     air_attrition_per_sortie: float = share(0.002, description="Capacity lost per close-air-support sortie flown against the group.", source=ASSUMPTION)
-    ambush_killed_mean: float = param(0.6, unit="persons", ge=0, description="Mean killed in an ambush without air support (Poisson).", source=ASSUMPTION)
-    ambush_wounded_mean: float = param(2.0, unit="persons", ge=0, description="Mean wounded in an ambush without air support (Poisson).", source=ASSUMPTION)
-    indirect_fire_killed_mean: float = param(0.05, unit="persons", ge=0, description="Mean killed by one rocket or mortar attack (Poisson).", source="assumption: most attacks cause no casualties")
-    indirect_fire_wounded_mean: float = param(0.6, unit="persons", ge=0, description="Mean wounded by one rocket or mortar attack (Poisson).", source=ASSUMPTION)
+    ambush_killed_mean: float = param(1.0, unit="persons", ge=0, description="Mean killed in an ambush without air support (Poisson).", source=ASSUMPTION)
+    ambush_wounded_mean: float = param(3.5, unit="persons", ge=0, description="Mean wounded in an ambush without air support (Poisson).", source=ASSUMPTION)
+    indirect_fire_killed_mean: float = param(0.03, unit="persons", ge=0, description="Mean killed by one rocket or mortar attack (Poisson).", source="assumption: most attacks cause no casualties")
+    indirect_fire_wounded_mean: float = param(0.4, unit="persons", ge=0, description="Mean wounded by one rocket or mortar attack (Poisson).", source=ASSUMPTION)
     complex_attack_killed_mean: float = param(3.5, unit="persons", ge=0, description="Mean killed in a complex attack without air support (negative binomial).", source="fatal incidents with up to 10 deaths (calibration_targets.yaml)")
     complex_attack_killed_dispersion: float = param(1.0, unit="negative binomial k", gt=0, description="Dispersion of deaths in a complex attack; smaller k = heavier tail.", source=ASSUMPTION)
-    complex_attack_wounded_per_killed: float = param(3.0, unit="persons/person", ge=0, description="Mean wounded per person killed in a complex attack.", source="about 3.6-4.3 wounded per death (calibration_targets.yaml)")
+    complex_attack_wounded_per_killed: float = param(3.5, unit="persons/person", ge=0, description="Mean wounded per person killed in a complex attack.", source="about 3.6-4.3 wounded per death (calibration_targets.yaml)")
     garrison_defence_per_1000: float = share(0.2, description="Share of complex-attack casualties avoided per 1,000 troops in the camp (capped at 0.8).", source=ASSUMPTION)
 
 
@@ -291,9 +329,19 @@ class AirSupport(StrictModel):
         source="assumption: the first minutes of contact are the deadliest",
     )
     support_window_minutes: float = param(
-        60.0, unit="minutes", gt=0,
-        description="Support arriving later than this after the start of an attack no longer reduces casualties.",
+        180.0, unit="minutes", gt=0,
+        description="Support arriving later than this after the start of an attack no longer reduces casualties (the factor rises linearly from casualties_before_support_share at arrival 0 to 1 at this time).",
         source="Timbuktu camp attack 2018-04-14 lasted over 4 hours with French air support (shared/data README)",
+    )
+    rainy_season_helicopter_speed_factor: float = param(
+        0.85, unit="factor", gt=0, le=1,
+        description="Multiplier on helicopter block speed in the rainy season (storms, dust, detours).",
+        source="MODEL.md (rainy season slows helicopters); assumption for the size",
+    )
+    surveillance_priority_memory_days: float = param(
+        30.0, unit="days", gt=0,
+        description="Surveillance is allocated to the segments with most MINUSMA traffic, remembered over this time scale.",
+        source="assumption",
     )
 
 
@@ -311,6 +359,11 @@ class Medical(StrictModel):
     )
     ground_evacuation_speed_kmh: float = param(
         40.0, unit="km/h", gt=0, description="Road evacuation speed to the nearest surgical unit.", source=ASSUMPTION,
+    )
+    ground_route_factor: float = param(
+        1.3, unit="factor", ge=1,
+        description="Road km per straight-line km for ground evacuation.",
+        source="routes.csv: straight-line x 1.1-1.2 where not sourced; tracks wind more",
     )
     request_minutes: float = param(
         15.0, unit="minutes", ge=0, description="Time to raise and approve a medevac request inside the mission.",

@@ -5,7 +5,8 @@
     .venv/bin/python bench/bench_batch.py --quick        # fewer runs, to check the script works
 
 Every variant runs in a fresh Python process; the driver samples the resident memory of that process and all its
-children (psutil) every 50 ms, so "peak memory" is the peak of the whole process tree, workers included. Reported:
+children (psutil, proportional set size: shared pages split between the processes sharing them) every 50 ms, so
+"peak memory" is the peak of the whole process tree, workers included. Reported:
 
 1. the same model run N times (default 200, one-year window) with ``mesa.batch_run`` (a DataCollector with daily
    model reporters, ``data_collection_period=1``, as one would use it to get daily tables) and with pkosim's
@@ -112,13 +113,13 @@ def _real_model_available() -> bool:
     return (ROOT / "scenarios" / "base.yaml").exists()
 
 
-def _scenario(model: str, days: int, name: str):
+def _scenario(model: str, days: int, name: str, directory: Path):
+    """The benchmark scenario: the real base scenario on a short window (as a file), or the stand-in's."""
     end = START + dt.timedelta(days=days - 1)
     if model == "real":
-        from sim.scenario import load_scenario, with_overrides
-
-        base = load_scenario(ROOT / "scenarios" / "base.yaml")
-        return with_overrides(base, {"name": name, "start": START.isoformat(), "end": end.isoformat()})
+        path = directory / f"{name}.yaml"
+        path.write_text(f"extends: {ROOT / 'scenarios' / 'base.yaml'}\nname: {name}\nstart: {START}\nend: {end}\n")
+        return path
     from sim.runner.fakes import FakeScenario
 
     return FakeScenario(name=name, start=START, end=end)
@@ -131,7 +132,8 @@ def variant_mesa(model: str, runs: int, days: int, workers: int, out: Path) -> d
     if model == "real":
         from sim.simulation import PeacekeepingModel
 
-        params = {"scenario": _scenario(model, days, "bench")}
+        # a file path rather than the object: batch_run copies every parameter into every row it returns
+        params = {"scenario": str(_scenario(model, days, "bench", out)), "collect_daily_reporters": True}
         cls = PeacekeepingModel
     else:
         params = {"days": days}
@@ -148,9 +150,9 @@ def variant_pkosim(model: str, runs: int, days: int, workers: int, out: Path) ->
     from sim.runner import run_batch
 
     run_fn = None if model == "real" else stand_in_run
-    [result] = run_batch([_scenario(model, days, "bench")], out, replications=runs, workers=workers,
-                         run_fn=run_fn, quiet=True)
-    return {"rows": int(len(pd.read_parquet(out / "bench" / "daily.parquet", columns=["run"]))),
+    scenario = _scenario(model, days, "bench", out)
+    [result] = run_batch([scenario], out / "results", replications=runs, workers=workers, run_fn=run_fn, quiet=True)
+    return {"rows": int(len(pd.read_parquet(out / "results" / "bench" / "daily.parquet", columns=["run"]))),
             "ok": result.ok}
 
 
@@ -176,7 +178,7 @@ def measure(variant: str, model: str, runs: int, days: int, workers: int) -> dic
         while process.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
             except psutil.Error:
                 pass
             time.sleep(0.05)

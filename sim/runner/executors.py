@@ -70,8 +70,11 @@ class ProcessExecutor:
     def __init__(self, workers: int):
         self.workers = workers
         self.window = 2 * workers
-        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                                            initializer=_ignore_sigint)
+        context = multiprocessing.get_context("forkserver")
+        # Workers fork from a server that has already imported the engine and the model (missing ones are skipped),
+        # so each starts warm instead of importing pandas, Mesa and the theatre code again.
+        context.set_forkserver_preload(["__main__", "sim.runner.task", "sim.simulation"])
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
 
     def submit(self, task: RunTask) -> cf.Future:
         return self._pool.submit(execute, task)

@@ -33,7 +33,9 @@ class Camp(mesa.Agent):
         self.hub = hub                     # None: this camp is a hub (supplied from outside)
         self.stream = rng
         self.left_share: dict[str, float] = {}
-        self.garrison: dict[str, float] = {}
+        self._garrison: dict[str, float] = {}
+        self.persons = 0.0
+        self.training = 0.0
         self.medical_unit = self.aviation_unit = False
         self.year: int | None = None
         self.stock_t = 0.0
@@ -53,8 +55,16 @@ class Camp(mesa.Agent):
         return self.opens <= today <= self.closes and not self.finished
 
     @property
-    def persons(self) -> float:
-        return sum(self.garrison.values())
+    def garrison(self) -> dict[str, float]:
+        """Persons by contingent. Assign a new dict to change it: ``persons`` and ``training`` are cached from it."""
+        return self._garrison
+
+    @garrison.setter
+    def garrison(self, troops: dict[str, float]) -> None:
+        self._garrison = troops
+        self.persons = float(sum(troops.values()))
+        self.training = (sum(n * self.model.profile(c).counter_ied_training for c, n in troops.items()) / self.persons
+                         if self.persons > 0 else 0.0)
 
     def consumption_t(self) -> float:
         return self.persons * self.model.params.camps.supply_kg_per_person_day / KG_PER_TONNE
@@ -77,7 +87,7 @@ class Camp(mesa.Agent):
         before = self.garrison.get(contingent, 0.0)
         self.left_share[contingent] = 1.0 - (1.0 - self.left_share.get(contingent, 0.0)) * (1.0 - share)
         if contingent in self.garrison:
-            self.garrison[contingent] = before * (1.0 - share)
+            self.garrison = {**self.garrison, contingent: before * (1.0 - share)}
         return before * share
 
     def pick_contingent(self) -> str:
@@ -187,6 +197,8 @@ class Camp(mesa.Agent):
         m.coverage_dirty = True
 
     def receive(self, troops: dict[str, float]) -> None:
+        merged = dict(self.garrison)
         for c, n in troops.items():
-            self.garrison[c] = self.garrison.get(c, 0.0) + n
+            merged[c] = merged.get(c, 0.0) + n
+        self.garrison = merged
         self.model.coverage_dirty = True

@@ -50,13 +50,19 @@ class IedField:
             self.count = self.rng.binomial(self.count, 1.0 - daily_loss)
 
     def meet(self, segments: np.ndarray, p_meet, p_detect) -> tuple[np.ndarray, np.ndarray]:
-        """Devices met on ``segments``: returns (found, detonated) per listed segment, removed from the field."""
+        """Devices met on ``segments``: returns (found, detonated) per listed segment, removed from the field.
+
+        ``p_detect`` may be a function of no arguments, evaluated only when a device is met (it is costly for
+        patrols and rarely needed).
+        """
         on_road = self.count[segments]
         if not on_road.any():
             zeros = np.zeros(len(segments), dtype=np.int64)
             return zeros, zeros
         met = self.rng.binomial(on_road, p_meet)
-        found = self.rng.binomial(met, p_detect)
+        if not met.any():
+            return met, met
+        found = self.rng.binomial(met, p_detect() if callable(p_detect) else p_detect)
         self.count[segments] -= met
         return found, met - found
 

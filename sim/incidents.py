@@ -185,13 +185,15 @@ class IncidentResolver:
             return
         p_meet = meet_probability(p.ieds.encounter_probability * p.patrols.ied_exposure_factor, passes[segs])
         by_camp = patrol_km[:, None] * m.patrols.share[:, segs]            # camp x segment patrol-km
-        training = np.array([self._camp_training(c) for c in m.camps])
-        seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
-        p_detect = detection_probability(
-            base=p.ieds.base_detection_probability, training=seg_training,
-            training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
-            surveillance=m.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
-            maximum=p.ieds.max_detection_probability)
+
+        def p_detect():
+            training = np.array([c.training for c in m.camps])
+            seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
+            return detection_probability(
+                base=p.ieds.base_detection_probability, training=seg_training,
+                training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
+                surveillance=m.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
+                maximum=p.ieds.max_detection_probability)
         found, detonated = m.ieds.meet(segs, p_meet, p_detect)
         rec, roads = m.recorder, m.roads
         for i in np.flatnonzero(found + detonated):
@@ -214,12 +216,6 @@ class IncidentResolver:
                 self.record(kind="ied_detonation", target="patrol", lat=lat, lon=lon, place=place, sector=sector,
                             group=self.segment_group[s], contingent=contingent, killed=killed, wounded=wounded,
                             support=float("nan"), home_sector=camp.sector)
-
-    def _camp_training(self, camp) -> float:
-        total = camp.persons
-        if total <= 0:
-            return 0.0
-        return sum(n * self.m.profile(c).counter_ied_training for c, n in camp.garrison.items()) / total
 
     # --- attacks ------------------------------------------------------------------------------------------------
     def ambush(self, group) -> None:

@@ -1,0 +1,119 @@
+"""Unit tests of the model's submodels: each mechanism moves in the documented direction."""
+
+import numpy as np
+import pytest
+
+from sim.armed_group import camp_attack_weights, complex_attack_killed, emplacement_plan, garrison_defence_factor
+from sim.convoy import timetable
+from sim.ied import IedField, detection_probability, detonation_casualty_means, meet_probability
+from sim.incidents import air_support_factor
+from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
+from sim.roads import build_roads, speed_km_per_day
+from sim.scenario.params import Roads
+from sim.streams import STREAMS, spawn_streams
+from sim.theatre import load_theatre
+
+CURVE = dict(max_probability=0.3, time_constant_minutes=240.0)
+
+
+def test_dying_of_wounds_rises_with_delay_and_falls_with_capability():
+    p = [p_die_of_wounds(t, **CURVE) for t in (0, 30, 60, 120, 240, 600)]
+    assert p[0] == 0.0 and all(a < b for a, b in zip(p, p[1:])) and p[-1] < 0.3
+    assert p_die_of_wounds(90, **CURVE, medical_capability=1.0, capability_effect=0.3) < p_die_of_wounds(90, **CURVE)
+    # golden hour: 43 vs 90 minutes (Kotwal et al. 2016) roughly halves the risk
+    assert 0.4 < p_die_of_wounds(43, **CURVE) / p_die_of_wounds(90, **CURVE) < 0.6
+    with pytest.raises(ValueError):
+        p_die_of_wounds(-1, **CURVE)
+
+
+def test_air_medevac_beats_road_over_distance():
+    road = ground_minutes(200, speed_kmh=40, route_factor=1.3, request_minutes=15)
+    air = air_medevac_minutes(100, 200, speed_kmh=230, readiness_minutes=30, request_minutes=15)
+    assert air < road
+
+
+def test_surveillance_lowers_emplacement_on_watched_segments():
+    traffic = np.array([5.0, 5.0, 5.0, 5.0])
+    watched = np.array([1.0, 0.0, 0.0, 0.0])
+    share0, q0 = emplacement_plan(traffic, prior=0.2, preference=1, surveillance=np.zeros(4), deterrence=0.6, relocation=0.5)
+    share1, q1 = emplacement_plan(traffic, prior=0.2, preference=1, surveillance=watched, deterrence=0.6, relocation=0.5)
+    assert q1[0] < q0[0] and share1 < share0 == 1.0
+    assert np.isclose(q1.sum(), 1.0)
+
+
+def test_traffic_attracts_emplacement():
+    _, q = emplacement_plan(np.array([10.0, 0.0]), prior=0.2, preference=1, surveillance=np.zeros(2), deterrence=0.6, relocation=0.5)
+    assert q[0] > 0.9
+
+
+def test_surveillance_training_and_clearance_raise_detection():
+    kw = dict(base=0.3, training_bonus=0.25, clearance_bonus=0.2, surveillance_bonus=0.15, maximum=0.9)
+    plain = detection_probability(training=0.0, clearance=False, surveillance=0.0, **kw)
+    assert detection_probability(training=0.0, clearance=False, surveillance=1.0, **kw) > plain
+    assert detection_probability(training=1.0, clearance=False, surveillance=0.0, **kw) > plain
+    assert detection_probability(training=0.0, clearance=True, surveillance=0.0, **kw) > plain
+    assert detection_probability(training=1.0, clearance=True, surveillance=1.0, **kw) == 0.9
+
+
+def test_protection_lowers_casualties_per_detonation():
+    open_k, open_w = detonation_casualty_means(killed_mean=0.5, wounded_mean=3.0, protected=False, protection_reduction=0.7)
+    prot_k, prot_w = detonation_casualty_means(killed_mean=0.5, wounded_mean=3.0, protected=True, protection_reduction=0.7)
+    assert prot_k < open_k and prot_w < open_w
+
+
+def test_rainy_season_slows_convoys():
+    roads = Roads()
+    paved = np.array([True, False])
+    assert (speed_km_per_day(paved, True, roads) < speed_km_per_day(paved, False, roads)).all()
+    lengths = np.full(20, 25.0)
+    _, dry = timetable(lengths, speed_km_per_day(np.zeros(20, bool), False, roads))
+    _, wet = timetable(lengths, speed_km_per_day(np.zeros(20, bool), True, roads))
+    assert wet > dry
+
+
+def test_timetable_passes_every_segment_once():
+    bounds, days = timetable(np.array([25.0] * 15), np.array([120.0] * 15))
+    assert bounds[0] == 0 and bounds[-1] == 15 and (np.diff(bounds) >= 0).all() and days == len(bounds) - 1
+
+
+def test_air_support_factor_earlier_is_better():
+    f = [air_support_factor(t, before_share=0.5, window_minutes=180) for t in (0, 60, 180, 400)]
+    assert f[0] == 0.5 and f[0] < f[1] < f[2] == f[3] == 1.0
+    assert air_support_factor(float("nan"), before_share=0.5, window_minutes=180) == 1.0
+
+
+def test_complex_attack_deaths_heavy_tailed_and_garrison_defends():
+    rng = np.random.default_rng(0)
+    draws = np.array([complex_attack_killed(rng, 3.5, 1.0) for _ in range(5000)])
+    assert abs(draws.mean() - 3.5) < 0.3 and draws.max() >= 15 and (draws == 0).mean() > 0.15
+    assert garrison_defence_factor(3000, 0.2, 0.8) < garrison_defence_factor(300, 0.2, 0.8)
+    w = camp_attack_weights(np.array([100.0, 2000.0]), np.zeros(2), 0.6, prefer_small=True)
+    assert w[0] > w[1]
+
+
+def test_ied_field_never_negative_and_meet_removes():
+    field = IedField(5, np.random.default_rng(1))
+    field.lay(np.array([0, 0, 1, 3]))
+    found, det = field.meet(np.array([0, 1, 2]), 1.0, 0.5)
+    assert (found + det).tolist() == [2, 1, 0] and (field.count >= 0).all() and field.emplaced == 1
+    field.decay(1.0)
+    assert field.emplaced == 0
+    assert meet_probability(0.4, 0) == 0 and meet_probability(0.4, 2) > meet_probability(0.4, 1)
+
+
+def test_roads_segments_short_and_routes_connected():
+    theatre = load_theatre("mali")
+    roads = build_roads(theatre, 25.0)
+    assert roads.length_km.max() <= 25.0 + 1e-9
+    assert abs(roads.length_km.sum() - sum(leg.km for leg in theatre.legs)) < 1e-6
+    route = roads.route("Gao", "Kidal")
+    assert abs(roads.length_km[route].sum() - 352) < 1e-6
+    assert set(roads.sector) <= {"North", "East", "West", "Centre", "HQ"}
+
+
+def test_streams_are_named_and_independent():
+    a, b = spawn_streams(7), spawn_streams(np.random.SeedSequence(7))
+    for name in STREAMS:
+        assert a[name].random() == b[name].random()
+    c = spawn_streams(7)
+    assert c["ieds"].random() != c["air"].random()

@@ -21,7 +21,7 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.messages import describe_error, normalise_loc
 from sim.scenario.references import check_references
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import KeyPath, Position, YamlDocument, dotted_path, read_yaml
+from sim.scenario.yaml_source import KeyPath, Position, YamlDocument, dotted_path, read_yaml, show_value
 
 MAX_EXTENDS_DEPTH = 20
 
@@ -39,6 +39,10 @@ class ResolvedScenario:
         """'file:line' of the value at ``path`` (or of the nearest enclosing key set in a file), else 'default'."""
         for cut in range(len(path), 0, -1):
             if path[:cut] in self.positions:
+                if cut < len(path):
+                    enclosing = _value_at(self.data, path[:cut])
+                    if isinstance(enclosing, dict) and path[cut] not in enclosing:
+                        return "default"  # a section set in a file, but not this key of it
                 return str(self.positions[path[:cut]])
         return "default"
 
@@ -108,18 +112,26 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument,
         return ScenarioError([Problem(document.file, line, column, "extends", message)])
 
     if not isinstance(parent_ref, str) or not parent_ref.strip():
-        raise problem(f"must be the path of a parent scenario file, got {parent_ref!r}")
-    parent_path = (path.parent / parent_ref).resolve()
+        raise problem(f"must be the path of a parent scenario file, got {show_value(parent_ref)}")
+    try:
+        parent_path = (path.parent / parent_ref).resolve()
+        parent_is_file = parent_path.is_file()
+    except (OSError, ValueError, RuntimeError) as error:  # a NUL in the name, a name too long, a symlink loop
+        reason = getattr(error, "strerror", None) or str(error)
+        raise problem(f"cannot use {show_value(parent_ref)} as a parent scenario file: {reason}") from None
     chain = stack + (path.resolve(),)
     if parent_path in chain:
         cycle = " -> ".join(_display(p) for p in chain[chain.index(parent_path):] + (parent_path,))
         raise problem(f"extends cycle: {cycle}")
     if len(chain) > MAX_EXTENDS_DEPTH:
         raise problem(f"extends chain longer than {MAX_EXTENDS_DEPTH} files")
-    if not parent_path.is_file():
+    if not parent_is_file:
         siblings = sorted(p.name for p in parent_path.parent.glob("*.yaml")) if parent_path.parent.is_dir() else []
         hint = difflib.get_close_matches(parent_path.name, siblings, n=1)
-        raise problem(f"parent scenario {parent_ref!r} not found" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        if hint:  # suggest the path as the user would write it, in the same folder they wrote
+            folder = str(Path(parent_ref).parent)
+            hint = [hint[0] if folder in ("", ".") else f"{folder}/{hint[0]}"]
+        raise problem(f"parent scenario {show_value(parent_ref)} not found" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
     parent, files = _read_chain(parent_path, chain)
     return _merge(parent, document), files + (document.file,)
 

@@ -13,12 +13,16 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import KeyPath
+from sim.scenario.yaml_source import KeyPath, shorten, show_value
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     """' (did you mean 'x'?)' for the closest option, or ''."""
-    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    names = [str(o) for o in options]
+    match = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    if not match and len(str(word)) >= 3:  # 'Mopti' for 'Mopti-Sevare': a unique option that starts with the word
+        match = [o for o in names if o.lower().startswith(str(word).lower())][:2]
+        match = match if len(match) == 1 else []
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
@@ -87,7 +91,29 @@ def allowed_keys(path: KeyPath, data: Any) -> list[str] | None:
 def _got(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
-    return repr(value) if isinstance(value, str) else str(value)
+    return show_value(value) if isinstance(value, str) else shorten(str(value))
+
+
+def _value_at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _relocate(path: KeyPath, message: str, data: Any) -> tuple[KeyPath, str]:
+    """A section's validator may name one of its entries ('x.y: a grid needs values'): point at that entry instead."""
+    name, sep, rest = message.partition(": ")
+    node = _value_at(data, path)
+    if sep and isinstance(node, dict):
+        for key, child in node.items():
+            if isinstance(child, dict) and name in child:
+                return path + (key, name), rest
+    return path, message
 
 
 _COMPARISONS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
@@ -96,6 +122,7 @@ _TYPES = {
     "float_parsing": "a number", "float_type": "a number",
     "bool_parsing": "true or false", "bool_type": "true or false",
     "string_type": "text", "dict_type": "a mapping of keys to values", "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values", "string_unicode": "text",
     "list_type": "a list", "tuple_type": "a list",
     "date_parsing": "a date (YYYY-MM-DD)", "date_type": "a date (YYYY-MM-DD)", "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
     "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
@@ -123,7 +150,7 @@ def describe_error(err: dict[str, Any], path: KeyPath, data: Any) -> tuple[KeyPa
         from sim.scenario.events import ACTIONS
 
         tag = ctx.get("tag")
-        return path + ("action",), f"unknown action {tag!r}{did_you_mean(tag, ACTIONS)}; one of: {', '.join(ACTIONS)}"
+        return path + ("action",), f"unknown action {show_value(tag)}{did_you_mean(tag, ACTIONS)}; one of: {', '.join(ACTIONS)}"
     if kind == "union_tag_not_found":
         from sim.scenario.events import ACTIONS
 
@@ -137,5 +164,6 @@ def describe_error(err: dict[str, Any], path: KeyPath, data: Any) -> tuple[KeyPa
     if kind == "string_too_long":
         return key, f"must be at most {ctx.get('max_length')} characters"
     if kind == "value_error":
-        return key, str(ctx.get("error", err["msg"]))
-    return key, err["msg"][0].lower() + err["msg"][1:] + (f", got {_got(value)}" if value is not None and not isinstance(value, (dict, list)) else "")
+        return _relocate(key, str(ctx.get("error", err["msg"])), data)
+    text = " ".join(str(err["msg"]).split()) or "invalid value"
+    return key, text[0].lower() + text[1:] + (f", got {_got(value)}" if value is not None and not isinstance(value, (dict, list)) else "")

@@ -6,6 +6,8 @@ Each check yields ``(key path, message)``; the loader turns the path into a file
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -20,26 +22,47 @@ from sim.scenario.events import (
 )
 from sim.scenario.messages import did_you_mean
 from sim.scenario.schema import Scenario
-from sim.theatre import SECTORS, Theatre, load_theatre
-from sim.scenario.yaml_source import KeyPath
+from sim.scenario.yaml_source import KeyPath, show_value
+from sim.theatre import SECTORS, THEATRES_DIR, Theatre, load_theatre
 
 Finding = tuple[KeyPath, str]
 
 
 def _unknown(kind: str, name: str, known: list[str] | tuple[str, ...]) -> str:
-    return f"unknown {kind} {name!r}{did_you_mean(name, known)}"
+    return f"unknown {kind} {show_value(name)}{did_you_mean(name, known)}"
+
+
+def _known_theatres() -> list[str]:
+    return sorted(p.name for p in THEATRES_DIR.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
 def check_references(scenario: Scenario, data: dict[str, Any]) -> list[Finding]:
+    findings = list(_check_finite(scenario.model_dump(), ()))
+    known = _known_theatres()
+    if scenario.theatre not in known:  # also keeps '..', '' and other paths out of the theatre loader
+        return [*findings, (("theatre",), f"{_unknown('theatre', scenario.theatre, known)}; known: {', '.join(known)}")]
     try:
         theatre = load_theatre(scenario.theatre)
     except ScenarioError as error:
-        return [(("theatre",), error.lines()[0])]
+        return [*findings, (("theatre",), f"theatre {scenario.theatre!r} has bad data: {error.lines()[0]}")]
     return [
+        *findings,
         *_check_names(scenario, theatre),
         *_check_events(scenario, theatre),
         *_check_sweep(scenario),
     ]
+
+
+def _check_finite(node: Any, path: KeyPath) -> Iterator[Finding]:
+    """No infinite or NaN numbers anywhere (YAML's .inf, or the text "inf" read as a number)."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path, f"must be a finite number, got {node}"
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _check_finite(value, path + (key,))
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            yield from _check_finite(value, path + (index,))
 
 
 def _check_names(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
@@ -132,9 +155,13 @@ def _check_sweep(scenario: Scenario) -> Iterator[Finding]:
             if not isinstance(node, dict) or part not in node:
                 options = sorted(node) if isinstance(node, dict) else []
                 prefix = ".".join(parts[:depth])
-                yield here, f"no parameter {path!r}" + did_you_mean(part, options) + (f" under {prefix!r}" if prefix and options else "")
+                hint = did_you_mean(part, options)
+                if hint and prefix:  # suggest the whole dotted path, as it is written in the sweep
+                    hint = did_you_mean(".".join([prefix, *difflib.get_close_matches(part, options, n=1)]), [".".join([prefix, o]) for o in options])
+                yield here, f"no parameter {show_value(path)}" + hint
                 break
             node = node[part]
         else:
             if isinstance(node, bool) or not isinstance(node, (int, float)):
-                yield here, f"{path!r} is not a numeric parameter (it is {type(node).__name__})"
+                kind = {"dict": "a section", "list": "a list", "str": "text", "bool": "true/false", "NoneType": "unset"}.get(type(node).__name__, type(node).__name__)
+                yield here, f"{show_value(path)} is not a numeric parameter (it is {kind})"

@@ -31,6 +31,27 @@ ALLOWED_TAGS = {
 
 KeyPath = tuple[str | int, ...]
 
+MAX_SHOWN = 60  # longest value quoted in full in a message; longer ones are cut with "..."
+
+
+def shorten(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters (messages stay one readable line, whatever junk the file holds)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def show_value(value: object) -> str:
+    """``repr`` of a value for a message: escapes control characters, cut when long."""
+    return shorten(repr(value))
+
+
+def _key_text(part: str) -> str:
+    """A key as written, or its escaped ``repr`` if it holds characters that would break a one-line message."""
+    return shorten(part if part.isprintable() else repr(part))
+
+
+def _tag_text(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
 
 @dataclass
 class Position:
@@ -53,6 +74,33 @@ class YamlDocument:
     positions: dict[KeyPath, Position] = field(default_factory=dict)
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's composer recurses once per nesting level: stop at MAX_DEPTH, at the offending node's position,
+    long before Python's recursion limit (``[[[[...`` a few thousand deep would otherwise be a RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
@@ -71,7 +119,7 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise self.fail(node, dotted_path(path), f"nested more than {MAX_DEPTH} levels deep")
         if node.tag not in ALLOWED_TAGS:
-            raise self.fail(node, dotted_path(path), f"YAML tag {node.tag!r} is not allowed; scenario files hold plain values only")
+            raise self.fail(node, dotted_path(path), f"YAML tag {show_value(_tag_text(node.tag))} is not allowed; scenario files hold plain values only")
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
@@ -82,9 +130,13 @@ class _Builder:
             return items
         if isinstance(node, ScalarNode):
             try:
-                return self.scalars.construct_object(node)
+                value = self.scalars.construct_object(node)
             except (ConstructorError, ValueError, OverflowError) as error:
-                raise self.fail(node, dotted_path(path), f"cannot read value {node.value!r}: {error}") from None
+                reason = "the number is too large" if "Exceeds the limit" in str(error) else shorten(str(error), 120)
+                raise self.fail(node, dotted_path(path), f"cannot read value {show_value(node.value)}: {reason}") from None
+            if isinstance(value, str) and _has_surrogate(value):
+                raise self.fail(node, dotted_path(path), f"text {show_value(value)} holds an invalid unicode character (a lone surrogate)")
+            return value
         raise self.fail(node, dotted_path(path), "unsupported YAML node")
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
@@ -95,6 +147,8 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 raise self.fail(key_node, dotted_path(path), "a key must be a plain name, not a list or mapping")
             key = key_node.value
+            if _has_surrogate(key):
+                raise self.fail(key_node, dotted_path(path), f"key {show_value(key)} holds an invalid unicode character (a lone surrogate)")
             if key in result:
                 first = self.positions[path + (key,)]
                 raise self.fail(key_node, dotted_path(path + (key,)), f"duplicate key (first set at line {first.line})")
@@ -103,14 +157,71 @@ class _Builder:
         return result
 
 
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _expanded_size(node: Node, memo: dict[int, int]) -> int:
+    """How many values ``node`` becomes once aliases are expanded (capped just above MAX_NODES): counted on the
+    composed graph, where an alias is the same node object again, so a bomb is measured without expanding it."""
+    if id(node) not in memo:
+        memo[id(node)] = MAX_NODES + 1  # provisional: a node reached again through itself can only be a bomb
+        children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else (
+            node.value if isinstance(node, SequenceNode) else [])
+        total = 1
+        for child in children:
+            total = min(total + _expanded_size(child, memo), MAX_NODES + 1)
+            if total > MAX_NODES:
+                break
+        memo[id(node)] = total
+    return memo[id(node)]
+
+
+def _refuse_alias_bombs(root: Node, file: str) -> None:
+    memo: dict[int, int] = {}
+    if _expanded_size(root, memo) <= MAX_NODES:
+        return
+    culprit, key = root, ""
+    if isinstance(root, MappingNode):  # point at the top-level key whose value explodes, if there is one
+        for key_node, value_node in root.value:
+            if _expanded_size(value_node, memo) > MAX_NODES:
+                culprit, key = key_node, _key_text(str(key_node.value))
+                break
+    mark = culprit.start_mark
+    raise ScenarioError([Problem(file, mark.line + 1, mark.column + 1, key,
+                                 f"expands to more than {MAX_NODES:,} values through YAML aliases (an alias bomb?); scenario files are small")])
+
+
 def _position(file: str, node: Node) -> Position:
     return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_SYNTAX_HINTS = {
+    "mapping values are not allowed here": " (is a line indented too far, or a ':' in a value that needs quotes?)",
+    "found character '\\t' that cannot start any token": " (YAML indents with spaces, not tabs)",
+}
+
+
+def _syntax_message(error: yaml.MarkedYAMLError) -> tuple[str, int | None, int | None]:
+    """PyYAML's error as (message, line, column): the problem, a hint, and where the construct it broke began."""
+    mark = error.problem_mark or error.context_mark
+    problem = " ".join(str(error.problem or error.context or "invalid YAML").split())
+    message = f"YAML syntax error: {problem}" + _SYNTAX_HINTS.get(problem, "")
+    context, context_mark = error.context, error.context_mark
+    if context and context != problem:
+        context = " ".join(str(context).split())
+        if context.startswith("while ") and context_mark is not None and context_mark is not mark:
+            message += f" ({context} that starts at line {context_mark.line + 1}, column {context_mark.column + 1})"
+        elif not context.startswith("while "):
+            message = f"YAML syntax error: {context}, {problem}"
+    return message, (mark.line + 1 if mark else None), (mark.column + 1 if mark else None)
 
 
 def dotted_path(path: KeyPath) -> str:
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        text = _key_text(str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
     return out
 
 
@@ -121,32 +232,40 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     def problem(message: str, line: int | None = None, column: int | None = None) -> ScenarioError:
         return ScenarioError([Problem(name, line, column, "", message)])
 
-    if not path.exists():
-        raise problem("file not found")
-    if not path.is_file():
-        raise problem("not a file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise problem(f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes")
-    raw = path.read_bytes()
+    try:
+        if not path.exists():
+            raise problem("file not found")
+        if not path.is_file():
+            raise problem("not a file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise problem(f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
+    except (OSError, ValueError) as error:  # unreadable, name too long, a NUL in the name...
+        raise problem(f"cannot read file: {shorten(getattr(error, 'strerror', None) or str(error), 120)}") from None
+    if len(raw) > MAX_BYTES:
+        raise problem(f"file is more than {MAX_BYTES:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes")
     if b"\x00" in raw:
-        raise problem("binary file (contains NUL bytes), not YAML text")
+        raise problem("binary file (contains NUL bytes), not YAML text", *_byte_position(raw, raw.index(b"\x00")))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise problem(f"not UTF-8 text (invalid byte at offset {error.start})") from None
+        byte = raw[error.start : error.start + 1].hex()
+        raise problem(f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8", *_byte_position(raw, error.start)) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_DepthLimitedLoader)
+    except _TooDeep as error:
+        raise problem(f"nested more than {MAX_DEPTH} levels deep", error.mark.line + 1, error.mark.column + 1) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = f"YAML syntax error: {error.problem or error.context}"
-        raise problem(message, mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+        raise problem(*_syntax_message(error)) from None
     except yaml.YAMLError as error:
         raise problem(f"YAML error: {error}") from None
     except RecursionError:
         raise problem(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     if root is None:
         raise problem("file is empty; a scenario needs at least name, start and end (or extends)")
+    _refuse_alias_bombs(root, name)
     builder = _Builder(name)
     data = builder.build(root, ())
     if not isinstance(data, dict):

@@ -17,6 +17,7 @@ from sim.errors import PkosimError
 COMMAND_MODULES = [
     "sim.scenario.cli",
     "sim.runner.cli",
+    "sim.calibration.cli",
     "analysis.cli",
     "pkosim.study",
 ]

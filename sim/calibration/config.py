@@ -1,0 +1,176 @@
+"""The calibration file: which scenario to run, against which targets, fitting which parameters within which priors.
+
+    scenario: ../history_2014_2020.yaml      # relative paths are relative to this file
+    targets: targets_mali_2014_2020.yaml
+    output: ../params/calibrated.yaml
+    trials: 40
+    replications: 10
+    seed: 7
+    parameters:                              # dotted path -> uniform prior; log: true samples log-uniformly
+      ieds.killed_per_detonation: {low: 0.2, high: 2.0}
+    weights:                                 # optional: target name -> weight in the objective
+      ied_found_share: 0.5
+
+Everything is checked before any run: the files exist and validate, every parameter path names a number in the
+scenario (with a did-you-mean), both ends of every prior are values the scenario accepts, weights name targets.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from sim.errors import PkosimError, Problem, ScenarioError
+from sim.runner import scenarios as runner_scenarios
+from sim.scenario import load_scenario
+from sim.scenario.base import StrictModel
+from sim.scenario.yaml_source import YamlDocument
+from sim.calibration.targets import Targets, load_targets
+from sim.calibration.validation import display, load, problem_at
+
+DEFAULT_FILE = Path("scenarios/calibration/history_2014_2020.yaml")
+
+
+class Prior(StrictModel):
+    """A uniform prior range; ``log: true`` for scale parameters (uniform in log space)."""
+
+    low: float = Field(..., description="Lower end of the range.")
+    high: float = Field(..., description="Upper end of the range.")
+    log: bool = Field(False, description="Sample log-uniformly (needs low > 0).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Prior:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"log: true needs low > 0, got {self.low:g}")
+        return self
+
+
+class CalibrationFile(StrictModel):
+    description: str = Field("", description="What this calibration fits and why.")
+    scenario: str = Field(..., min_length=1, description="Scenario file the fit runs (relative to this file).")
+    targets: str = Field(..., min_length=1, description="Targets file (relative to this file).")
+    output: str = Field("../params/calibrated.yaml", min_length=1, description="Parameter file to write.")
+    trials: int = Field(40, ge=1, le=100_000, description="Optuna trials.")
+    replications: int = Field(10, ge=1, le=100_000, description="Replications per trial (same seeds every trial).")
+    seed: int = Field(7, ge=0, le=2**63 - 1, description="Seed of the TPE sampler.")
+    parameters: dict[str, Prior] = Field(..., min_length=1, description="Dotted parameter path -> prior range.")
+    weights: dict[str, float] = Field(default_factory=dict, description="Target name -> weight (default per target).")
+
+    @model_validator(mode="after")
+    def _weights_non_negative(self) -> CalibrationFile:
+        negative = [k for k, v in self.weights.items() if v < 0]
+        if negative:
+            raise ValueError(f"weights must be >= 0: {', '.join(negative)}")
+        return self
+
+
+@dataclass
+class Calibration:
+    """A checked calibration, ready to fit."""
+
+    scenario: Any
+    targets: Targets
+    parameters: dict[str, Prior]
+    output: Path
+    trials: int = 40
+    replications: int = 10
+    seed: int = 7
+    weights: dict[str, float] = field(default_factory=dict)
+    integer: dict[str, bool] = field(default_factory=dict)  # parameters that take whole numbers
+    file: Path | None = None
+    scenario_file: Path | None = None
+    targets_file: Path | None = None
+    description: str = ""
+
+
+def numeric_paths(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted path -> value of every number in a scenario dump (booleans excluded)."""
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out.update(numeric_paths(value, f"{prefix}{key}."))
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        out[prefix[:-1]] = data
+    return out
+
+
+def _override_message(error: Exception) -> str:
+    if isinstance(error, ScenarioError):
+        return "; ".join(p.message for p in error.problems)
+    if isinstance(error, ValidationError):
+        return "; ".join(e["msg"] for e in error.errors())
+    return str(error)
+
+
+def check_parameters(scenario: Any, parameters: dict[str, Prior], locate=None) -> dict[str, bool]:
+    """Check every path names a number of ``scenario`` and both prior ends are accepted; return path -> is integer.
+
+    ``locate(key_path, message) -> Problem`` places a problem in the calibration file (default: no position)."""
+    locate = locate or (lambda key_path, message: Problem("<calibration>", None, None, ".".join(key_path), message))
+    numbers = numeric_paths(scenario.model_dump(mode="json"))
+    problems, integer = [], {}
+    for path, prior in parameters.items():
+        key = ("parameters", path)
+        if path not in numbers:
+            hint = difflib.get_close_matches(path, list(numbers), n=1, cutoff=0.6)
+            suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
+            problems.append(locate(key, f"no numeric parameter {path!r} in scenario {scenario.name!r}{suffix}"))
+            continue
+        integer[path] = isinstance(numbers[path], int)
+        for end in ("low", "high"):
+            value = getattr(prior, end)
+            value = int(round(value)) if integer[path] else value
+            try:
+                runner_scenarios.with_overrides(scenario, {path: value})
+            except (ScenarioError, ValidationError, PkosimError) as error:
+                problems.append(locate(key + (end,), f"{end} = {value:g} is not a valid value: {_override_message(error)}"))
+    if problems:
+        raise ScenarioError(problems)
+    return integer
+
+
+def _resolve(document: YamlDocument, base: Path, key: str, value: str, must_exist: bool = True) -> Path:
+    path = (base / value).resolve()
+    if must_exist and not path.is_file():
+        siblings = sorted(p.name for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
+        hint = difflib.get_close_matches(path.name, siblings, n=1)
+        raise ScenarioError([problem_at(document, (key,), f"file {value!r} not found ({display(path)})"
+                                        + (f" (did you mean {hint[0]!r}?)" if hint else ""))])
+    return path
+
+
+def load_calibration(path: Path | str = DEFAULT_FILE, *, trials: int | None = None, replications: int | None = None,
+                     seed: int | None = None) -> Calibration:
+    """Read, validate and check a calibration file (command-line values override the file's)."""
+    path = Path(path)
+    spec, document = load(CalibrationFile, path)
+    base = path.parent
+    scenario_file = _resolve(document, base, "scenario", spec.scenario)
+    targets_file = _resolve(document, base, "targets", spec.targets)
+    output = _resolve(document, base, "output", spec.output, must_exist=False)
+    scenario = load_scenario(scenario_file)
+    targets = load_targets(targets_file)
+    names = {t.name for t in targets.patterns()}
+    bad = [problem_at(document, ("weights", name), "unknown target" + (
+        f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(name, sorted(names), n=1)) else
+        f"; targets are {', '.join(sorted(names))}")) for name in spec.weights if name not in names]
+    if bad:
+        raise ScenarioError(bad)
+    integer = check_parameters(scenario, spec.parameters, lambda key_path, message: problem_at(document, key_path, message))
+    for flag, value in (("--trials", trials), ("--replications", replications)):
+        if value is not None and value < 1:
+            raise PkosimError(f"{flag} {value}: must be at least 1")
+    if seed is not None and seed < 0:
+        raise PkosimError(f"--seed {seed}: must be >= 0")
+    return Calibration(
+        scenario=scenario, targets=targets, parameters=dict(spec.parameters), output=output,
+        trials=trials if trials is not None else spec.trials,
+        replications=replications if replications is not None else spec.replications,
+        seed=seed if seed is not None else spec.seed, weights=dict(spec.weights), integer=integer, file=path,
+        scenario_file=scenario_file, targets_file=targets_file, description=spec.description)

@@ -259,8 +259,12 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         raise problem(f"nested more than {MAX_DEPTH} levels deep", error.mark.line + 1, error.mark.column + 1) from None
     except yaml.MarkedYAMLError as error:
         raise problem(*_syntax_message(error)) from None
+    except yaml.reader.ReaderError as error:  # a control character: PyYAML gives a character offset, not a mark
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise problem(f"character U+{error.character:04X} is not allowed in YAML text", line, column) from None
     except yaml.YAMLError as error:
-        raise problem(f"YAML error: {error}") from None
+        raise problem("YAML error: " + shorten(" ".join(str(error).split()), 200)) from None
     except RecursionError:
         raise problem(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     if root is None:

@@ -115,7 +115,7 @@ def test_scenario_hash_stable_and_sensitive() -> None:
     assert scenario_hash(load_scenario(CHILD)) != scenario_hash(first)
 
 
-@pytest.mark.parametrize("source", [PARENT, CHILD, GRANDCHILD])
+@pytest.mark.parametrize("source", [PARENT, CHILD, GRANDCHILD, *sorted((ROOT / "scenarios").glob("*.yaml"))], ids=lambda p: p.stem)
 def test_show_prints_yaml_that_reloads_to_the_same_scenario(source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", str(source)]) == 0
     out = capsys.readouterr().out

@@ -1,0 +1,87 @@
+"""`pkosim study`: a whole study from one file, paired groups, reports, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pkosim.cli import main
+from pkosim.study import load_study, run_study
+from sim.errors import PkosimError, ScenarioError
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _write_study(folder: Path, *, alt_seed: int | None = None) -> Path:
+    base = SCENARIOS / "base.yaml"
+    (folder / "short.yaml").write_text(
+        f"extends: {base}\nname: short\nstart: 2021-01-01\nend: 2021-02-28\nreplications: 3\n"
+    )
+    seed_line = f"seed: {alt_seed}\n" if alt_seed is not None else ""
+    (folder / "short_no_barkhane.yaml").write_text(
+        "extends: short.yaml\nname: short_no_barkhane\n" + seed_line +
+        "events:\n  leave_gao: {date: 2021-01-02, action: french_base_left, base: Gao}\n"
+    )
+    study = folder / "study.yaml"
+    study.write_text(
+        "name: tiny\ndescription: two short scenarios\nreplications: 3\n"
+        "groups:\n  - baseline: short.yaml\n    alternatives: [short_no_barkhane.yaml]\n"
+    )
+    return study
+
+
+def test_study_runs_every_scenario_and_writes_paired_comparison_and_reports(tmp_path):
+    study = _write_study(tmp_path)
+    index = run_study(study, tmp_path / "out", workers=1, quiet=True)
+    folder = index.parent
+    assert (tmp_path / "out" / "latest").resolve() == folder.resolve()
+    for name in ("short", "short_no_barkhane"):
+        yearly = pd.read_parquet(folder / "batches" / name / "yearly.parquet")
+        assert sorted(yearly["run"].unique()) == [0, 1, 2]
+    comparison = pd.read_csv(folder / "comparisons" / "short" / "comparison.csv")
+    assert set(comparison["scenario"]) == {"short_no_barkhane"}
+    assert (comparison["n_pairs"] == 3).all()
+    report = (folder / "report_short.html").read_text()
+    assert "short_no_barkhane" in report and "<img" in report
+    page = index.read_text()
+    assert "report_short.html" in page and "summary.md" in page
+
+
+def test_a_second_study_never_overwrites_the_first(tmp_path):
+    study = _write_study(tmp_path)
+    first = run_study(study, tmp_path / "out", workers=1, quiet=True, replications=1)
+    first_bytes = (first.parent / "summary.csv").read_bytes()
+    import time
+
+    time.sleep(1.1)  # folders are stamped to the second
+    second = run_study(study, tmp_path / "out", workers=1, quiet=True, replications=1)
+    assert first.parent != second.parent
+    assert (first.parent / "summary.csv").read_bytes() == first_bytes
+
+
+def test_groups_whose_seeds_differ_cannot_be_paired(tmp_path):
+    study = _write_study(tmp_path, alt_seed=99)
+    with pytest.raises(ScenarioError, match="share a root seed"):
+        load_study(study)
+
+
+def test_study_file_errors_are_one_located_line(tmp_path, capsys):
+    study = tmp_path / "study.yaml"
+    study.write_text("name: bad\ngroupz: []\n")
+    assert main(["study", str(study), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert any(line.startswith(f"{study}:2:1: groupz: unknown key") for line in err), err
+    assert main(["study", str(tmp_path / "missing.yaml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_standard_study_file_is_valid_and_pairs_every_counterfactual():
+    study, groups, _ = load_study(SCENARIOS / "studies" / "standard.yaml")
+    names = {s.name for base, alts in groups for s in (base, *alts)}
+    counterfactuals = {p.stem for p in SCENARIOS.glob("cf_*.yaml")}
+    assert counterfactuals <= names, "every counterfactual belongs to the standard study"
+    assert {"history_2014_2020", "barkhane_drawdown_2021_2022", "withdrawal_2023"} <= names
+    with pytest.raises(PkosimError):
+        run_study(SCENARIOS / "studies" / "standard.yaml", Path("/nonexistent/out"), replications=0)

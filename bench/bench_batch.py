@@ -140,7 +140,7 @@ def variant_mesa(model: str, runs: int, days: int, workers: int, out: Path) -> d
         cls = StandInModel
     # batch_run passes each of ``rng`` to the model's ``seed`` argument
     rows = mesa.batch_run(cls, parameters=params, number_processes=workers, rng=seeds,
-                          data_collection_period=1, max_steps=days + 1, display_progress=False)
+                          data_collection_period=1, max_steps=days, display_progress=False)
     frame = pd.DataFrame(rows)
     frame.drop(columns=[c for c in ("scenario", "seed") if c in frame.columns]).to_parquet(out / "mesa.parquet")
     return {"rows": len(frame)}

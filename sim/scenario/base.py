@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictModel(BaseModel):
-    """A scenario section: unknown keys rejected, values immutable once validated."""
+    """A scenario section: unknown keys rejected, no NaN or infinity, values immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 def param(default: Any, *, unit: str, description: str, source: str, **constraints: Any) -> Any:

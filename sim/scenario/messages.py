@@ -144,6 +144,8 @@ def describe_error(err: dict[str, Any], path: KeyPath, data: Any) -> tuple[KeyPa
         bound = next(iter(ctx.values()))
         bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
         return key, f"must be {_COMPARISONS[kind]} {bound}, got {_got(value)}"
+    if kind == "finite_number":
+        return key, f"must be a finite number, got {_got(value)}"
     if kind in _TYPES:
         return key, f"must be {_TYPES[kind]}, got {_got(value)}"
     if kind == "union_tag_invalid":

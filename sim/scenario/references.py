@@ -7,7 +7,6 @@ Each check yields ``(key path, message)``; the loader turns the path into a file
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -37,32 +36,18 @@ def _known_theatres() -> list[str]:
 
 
 def check_references(scenario: Scenario, data: dict[str, Any]) -> list[Finding]:
-    findings = list(_check_finite(scenario.model_dump(), ()))
     known = _known_theatres()
     if scenario.theatre not in known:  # also keeps '..', '' and other paths out of the theatre loader
-        return [*findings, (("theatre",), f"{_unknown('theatre', scenario.theatre, known)}; known: {', '.join(known)}")]
+        return [(("theatre",), f"{_unknown('theatre', scenario.theatre, known)}; known: {', '.join(known)}")]
     try:
         theatre = load_theatre(scenario.theatre)
     except ScenarioError as error:
-        return [*findings, (("theatre",), f"theatre {scenario.theatre!r} has bad data: {error.lines()[0]}")]
+        return [(("theatre",), f"theatre {scenario.theatre!r} has bad data: {error.lines()[0]}")]
     return [
-        *findings,
         *_check_names(scenario, theatre),
         *_check_events(scenario, theatre),
         *_check_sweep(scenario),
     ]
-
-
-def _check_finite(node: Any, path: KeyPath) -> Iterator[Finding]:
-    """No infinite or NaN numbers anywhere (YAML's .inf, or the text "inf" read as a number)."""
-    if isinstance(node, float) and not math.isfinite(node):
-        yield path, f"must be a finite number, got {node}"
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _check_finite(value, path + (key,))
-    elif isinstance(node, (list, tuple)):
-        for index, value in enumerate(node):
-            yield from _check_finite(value, path + (index,))
 
 
 def _check_names(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:

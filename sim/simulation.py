@@ -77,6 +77,8 @@ class PeacekeepingModel(mesa.Model):
         self.host_state = HostState(self, scenario.host_state)
         self._build_camps()
         self.patrols = PatrolNetwork(self.camps, self.roads, self.theatre, scenario)
+        # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
+        self.patrol_km_by_camp = np.zeros(len(self.camps))
         self.camp_near = [np.flatnonzero(self.patrols.near[i]) for i in range(len(self.camps))]
         self.groups = [
             ArmedGroup(self, gid, spec, np.flatnonzero(np.isin(self.roads.sector, spec.sectors)),

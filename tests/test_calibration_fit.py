@@ -15,7 +15,7 @@ from sim.calibration.paramfile import nest, rounded, write_parameters
 from sim.calibration.report import read_batch, write_check
 from sim.calibration.targets import Targets
 from sim.errors import ScenarioError
-from sim.runner.fakes import FakeScenario, fake_simulate
+from sim.runner.fakes import FakeIeds, FakeScenario, fake_simulate
 from sim.runner.scenarios import with_overrides
 from sim.scenario import load_scenario
 
@@ -27,7 +27,9 @@ PRIORS = {"ieds.base_detection_probability": Prior(low=0.02, high=0.95)}
 
 
 def scenario() -> FakeScenario:
-    return FakeScenario(start=dt.date(2014, 1, 1), end=dt.date(2014, 12, 31), replications=3, seed=11)
+    """The fit starts from detection 0.8 (the scenario's value, tried first); the truth is 0.3."""
+    return FakeScenario(start=dt.date(2014, 1, 1), end=dt.date(2014, 12, 31), replications=3, seed=11,
+                        ieds=FakeIeds(base_detection_probability=0.8))
 
 
 def targets_at_truth(tmp_path: Path) -> Targets:
@@ -68,6 +70,7 @@ def test_fit_moves_toward_the_truth_and_is_reproducible(tmp_path):
     first = fit(cal, tmp_path / "a", run_fn=fake_simulate, quiet=True)
     objectives = [r.objective for r in first.trials]
     assert len(objectives) == 10 and first.objective == min(objectives)
+    assert first.trials[0].values == {"ieds.base_detection_probability": 0.8}  # the starting point
     assert first.objective < sorted(objectives)[len(objectives) // 2]
     p = first.best_values["ieds.base_detection_probability"]
     assert abs(p - TRUTH["ieds.base_detection_probability"]) < 0.1, first.best_values

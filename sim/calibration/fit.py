@@ -1,6 +1,7 @@
 """The fit: an optuna study (TPE sampler seeded with the calibration seed) whose trials run batches.
 
-Each trial draws parameter values from the priors, runs the scenario with them through the batch engine
+The first trial tries the scenario's own values (clipped into the priors); each later trial draws values from the
+TPE sampler and runs the scenario with them through the batch engine
 (``sim.runner.run_batch``, the calibration's replications, the scenario's own root seed: common random numbers, so
 trials differ by their parameters and not by their luck), reads the yearly and incidents tables back, computes the
 patterns and scores them against the targets. The best trial's batch is kept for the report.
@@ -88,6 +89,18 @@ def _suggest(trial: optuna.Trial, calibration: Calibration) -> dict[str, Any]:
     return values
 
 
+def starting_point(calibration: Calibration) -> dict[str, Any]:
+    """The scenario's current values of the fitted parameters, each clipped into its prior."""
+    from sim.calibration.config import numeric_paths
+
+    current = numeric_paths(calibration.scenario.model_dump(mode="json"))
+    start = {}
+    for path, prior in calibration.parameters.items():
+        value = min(max(current[path], prior.low), prior.high)
+        start[path] = int(round(value)) if calibration.integer.get(path) else float(value)
+    return start
+
+
 def _short(values: dict[str, Any]) -> str:
     return ", ".join(f"{path.split('.')[-1]}={value:.3g}" for path, value in values.items())
 
@@ -104,6 +117,9 @@ def fit(calibration: Calibration, out_dir: Path | str = DEFAULT_OUT, *, workers:
     sampler = optuna.samplers.TPESampler(seed=calibration.seed,
                                          n_startup_trials=min(10, max(2, calibration.trials // 3)))
     study = optuna.create_study(direction="minimize", sampler=sampler)
+    start = starting_point(calibration)
+    if start:
+        study.enqueue_trial(start)  # trial 1: the scenario's own values, where they lie inside the priors
     records: list[TrialRecord] = []
     tables: dict[int, pd.DataFrame] = {}
     started = time.monotonic()

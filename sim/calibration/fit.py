@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import optuna
 import pandas as pd
 
 from sim.errors import PkosimError
@@ -79,7 +78,7 @@ def evaluate(calibration: Calibration, values: dict[str, Any], out_dir: Path, *,
     return value, table, result.directory
 
 
-def _suggest(trial: optuna.Trial, calibration: Calibration) -> dict[str, Any]:
+def _suggest(trial, calibration: Calibration) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for path, prior in calibration.parameters.items():
         if calibration.integer.get(path):
@@ -108,6 +107,8 @@ def _short(values: dict[str, Any]) -> str:
 def fit(calibration: Calibration, out_dir: Path | str = DEFAULT_OUT, *, workers: int | None = 1,
         run_fn: Callable | None = None, quiet: bool = False, stream: TextIO | None = None) -> FitResult:
     """Run the study; trial batches go to ``out_dir/trials/trial-NNNN/`` (a previous fit's trials are replaced)."""
+    import optuna  # here, not at module level: `pkosim --help` should not pay for it
+
     stream = stream or sys.stderr
     out_dir = Path(out_dir)
     trials_dir = out_dir / "trials"
@@ -124,7 +125,7 @@ def fit(calibration: Calibration, out_dir: Path | str = DEFAULT_OUT, *, workers:
     tables: dict[int, pd.DataFrame] = {}
     started = time.monotonic()
 
-    def objective(trial: optuna.Trial) -> float:
+    def objective(trial) -> float:
         values = _suggest(trial, calibration)
         t0 = time.monotonic()
         value, table, directory = evaluate(calibration, values, trials_dir / f"trial-{trial.number:04d}",

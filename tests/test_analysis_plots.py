@@ -98,14 +98,61 @@ def test_map_contents(batches):
     roads = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(roads) == 1 and len(roads[0].get_segments()) == 19  # every leg of the theatre's road network
     assert roads[0].get_array().max() > 0  # IED density from the incidents
-    labels = {t.get_text() for t in ax.texts}
-    assert {"Gao", "Kidal", "Bamako", "Niamey"} <= labels
+    labels = [t.get_text() for t in ax.texts]
+    assert {"Gao", "Kidal", "Bamako", "Niamey"} <= set(labels)
+    assert len(labels) == len(set(labels))  # a French base at a camp shares the camp's label
     assert "Lere" not in labels  # closed before the window
     scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert len(scatters) > 20
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "Camp closed by end" in legend and "IED detonation" in legend
-    assert ax.get_xlabel() == "Longitude (degrees east)"
+    assert ax.get_xlabel() == "Longitude (degrees east)" and ax.get_ylabel() == "Latitude (degrees north)"
+    assert "per 100 km" in fig.axes[-1].get_xlabel()  # the colour bar, with units
+    assert ax.get_title().count("\n") == 1  # scenario name; window
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert x0 < -12 and x1 > 4 and y0 < 10.2 and y1 > 24.9 and x1 - x0 < 18 and y1 - y0 < 16.5  # Mali, small margin
+    _check_briefing_basics(fig)
+
+
+def _boxes(fig, artists):
+    """Display boxes; of a text its letters only (an annotation's box would include its leader line)."""
+    renderer = fig.canvas.get_renderer()
+    return [Text.get_window_extent(a, renderer) if isinstance(a, Text) else a.get_window_extent(renderer)
+            for a in artists]
+
+
+def _overlapping(boxes):
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_map_layout_has_no_collisions(batches, n):
+    fig = make_figure(batches[:n], "map")
+    fig.canvas.draw()
+    maps = fig.axes[:n]
+    for ax in maps:
+        assert ax.texts and not _overlapping(_boxes(fig, ax.texts)), "camp labels overlap"
+        inside = ax.get_window_extent()
+        assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1
+                   for b in _boxes(fig, ax.texts)), "a camp label leaves its panel"
+    assert not _overlapping(_boxes(fig, [ax.title for ax in maps])), "panel titles overlap"
+    assert not _overlapping(_boxes(fig, maps)), "panels overlap"
+    legend = _boxes(fig, fig.legends)[0]
+    assert not any(legend.overlaps(b) for b in _boxes(fig, maps + [fig.axes[-1]])), "legend on a map or colour bar"
+    renderer = fig.canvas.get_renderer()
+    footer = [Text.get_window_extent(t, renderer) for t in fig.texts if "Source: pkosim" in t.get_text()][0]
+    assert not any(footer.overlaps(b) for b in [legend, fig.axes[-1].get_tightbbox(renderer)]), "on the footer"
+    if n == 1:  # the map as tall as the page allows, the legend in the width beside it
+        assert maps[0].get_window_extent().height / fig.bbox.height > 0.62
+        assert legend.x0 > maps[0].get_window_extent().x1
+    else:  # the legend under the maps no longer takes a third of the width
+        assert sum(b.width for b in _boxes(fig, maps)) / fig.bbox.width > 0.75
+        assert legend.y1 < min(b.y0 for b in _boxes(fig, maps))
+    if n == 3:  # narrow maps: short codes, their key in the note
+        assert "GAO" in [t.get_text() for t in maps[0].texts]
+        assert any("GAO Gao" in t.get_text() for t in fig.texts)
+    _check_briefing_basics(fig)
 
 
 def test_map_marks_camp_closed_by_event(batches):

@@ -5,6 +5,12 @@ Geography comes from ``sim.theatre`` (the same data the model ran on). Garrisons
 camps are sized by the theatre's recorded strength for the final year of the window (scaled by the scenario's
 ``camps.strength_scale`` when set). IED density counts incidents of kind ``ied_*`` of all replications, each
 snapped to the nearest road leg, per 100 km of road and per year, averaged over replications.
+
+Layout (A4 landscape): one row of panels titled "scenario / window"; a single map takes the page's height with the
+legend, colour bar and note beside it, several maps have the legend and colour bar under them. Place labels are
+placed once for all panels (same position in each) without overlaps, with leader lines where a cluster is
+crowded; a French base at a camp is drawn touching the camp so the place has one label. Maps narrower than
+``SHORT_BELOW_IN`` (three or four panels) use three-letter place codes, with the key in the note.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pyarrow.compute as pc
+from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
+from matplotlib.transforms import offset_copy
 
-from analysis.plots.style import A4_LANDSCAPE, figure_style, finish
+from analysis.plots.style import A4_LANDSCAPE, MIN_FONT, figure_style, source_note
 from analysis.results import Batch
 
 KIND_MARKERS = {
@@ -107,81 +115,453 @@ def _first_run_incidents(batch: Batch):
     return batch.read("incidents", cols, filter=(pc.field("point") == 0) & (pc.field("run") == first)), first
 
 
-def _draw_panel(ax, batch: Batch, theatre, norm, cmap):
+# Camp and base labels. Preferred label direction (east, north) for the camps and bases of the crowded clusters
+# (Timbuktu / Goundam / Ber, Gao / Ansongo / Menaka / Gossi, Mopti-Sevare / Douentza, Kidal / Aguelhok /
+# Tessalit) and a few others. Every label gets candidate positions around its marker (near ones, and farther ones
+# with a leader line); the set of positions is chosen to minimise one cost: overlaps of labels with labels,
+# markers and the panel's edge are forbidden in effect, leaders that cross labels, markers or each other are
+# penalised, and distance and turning away from the preferred direction cost a little. A French base at a camp is
+# drawn touching the camp, opposite the camp's label, so that the place has one label.
+LABEL_DIRECTION = {
+    "Timbuktu": (0, 1), "Goundam": (-1, -1), "Ber": (1, 1),
+    "Gao": (1, 1), "Ansongo": (0, -1), "Menaka": (1, 1), "Gossi": (-1, -1),
+    "Mopti-Sevare": (-1, -1), "Douentza": (1, -1),
+    "Kidal": (1, 0), "Aguelhok": (-1, 0), "Tessalit": (1, 0),
+    "Bamako": (1, 0), "Diabaly": (-1, 1), "Lere": (-1, 0), "Niamey": (0, -1),
+}
+LABEL_STEPS = (0, 5, 10, 16, 24, 34)  # points beyond the marker's edge; beyond 0 a leader line is drawn
+CAMP_EDGE, CAMP_FILL, FRENCH = "#1f4e79", "#2e75b6", "#00205b"
+MAP_MARGIN_DEG = 0.35
+ASPECT = 1 / math.cos(math.radians(17))  # degrees of latitude per degree of longitude on paper, at 17 N
+FORBIDDEN = 1000.0  # cost per square pixel of overlap
+# On maps narrower than SHORT_BELOW_IN inches (three or four panels) full names cannot all fit at 9 pt without a
+# thicket of leader lines, so places are labelled with these codes and the key goes in the note under the maps.
+SHORT_BELOW_IN = 2.8
+PLACE_CODES = {
+    "Bamako": "BKO", "Gao": "GAO", "Kidal": "KDL", "Tessalit": "TSL", "Aguelhok": "AGH", "Timbuktu": "TBK",
+    "Ber": "BER", "Goundam": "GDM", "Lere": "LRE", "Mopti-Sevare": "MPT", "Douentza": "DTZ", "Ansongo": "ASG",
+    "Menaka": "MNK", "Gossi": "GSI", "Diabaly": "DBL", "Niamey": "NIM",
+}
+
+
+def _unit(v):
+    n = math.hypot(*v)
+    return (v[0] / n, v[1] / n)
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _cross(s, t) -> bool:
+    """Do segments s and t cross?"""
+    def orient(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    (p, q), (r, u) = s, t
+    return orient(p, q, r) * orient(p, q, u) < 0 and orient(r, u, p) * orient(r, u, q) < 0
+
+
+def _hits(seg, box) -> bool:
+    """Does the segment pass through the box (Liang-Barsky clipping)?"""
+    (x0, y0), (x1, y1) = seg
+    dx, dy = x1 - x0, y1 - y0
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+        else:
+            t = q / p
+            if p < 0:
+                lo = max(lo, t)
+            else:
+                hi = min(hi, t)
+            if lo > hi:
+                return False
+    return hi - lo > 0.02
+
+
+def _disc_in_box(disc, box) -> float:
+    """Squared depth by which a disc (x, y, r) reaches into a box; 0 when apart."""
+    x, y, r = disc
+    dx = max(box[0] - x, 0, x - box[2])
+    dy = max(box[1] - y, 0, y - box[3])
+    depth = r - math.hypot(dx, dy)
+    return depth * depth if depth > 0 else 0.0
+
+
+def _disc_on_segment(disc, seg) -> bool:
+    x, y, r = disc
+    (x0, y0), (x1, y1) = seg
+    vx, vy = x1 - x0, y1 - y0
+    t = min(max(((x - x0) * vx + (y - y0) * vy) / max(vx * vx + vy * vy, 1e-9), 0.0), 1.0)
+    return math.hypot(x0 + t * vx - x, y0 + t * vy - y) < r * 0.9
+
+
+def _box_distance(x, y, box) -> float:
+    return math.hypot(max(box[0] - x, 0, x - box[2]), max(box[1] - y, 0, y - box[3]))
+
+
+def _options(px, py, r, tw, th, k, prefer, listed, frame, discs, own):
+    """Candidate label positions around a marker at (px, py) pixels: (cost, box, leader, offset, ha, va). own: the
+    indices of the place's markers in discs, its own first (never overlapped by construction)."""
+    pu = _unit(prefer)
+    out = []
+    for step in LABEL_STEPS:
+        for i in range(8 if step == 0 else 16):
+            ang = 2 * math.pi * i / (8 if step == 0 else 16)
+            ux, uy = math.cos(ang), math.sin(ang)
+            ha = "left" if ux > 0.38 else "right" if ux < -0.38 else "center"
+            va = "bottom" if uy > 0.38 else "top" if uy < -0.38 else "center"
+            gap = r + 1.5 + step
+            ax_, ay = px + ux * gap * k, py + uy * gap * k
+            x0 = ax_ - {"left": 0, "center": tw / 2, "right": tw}[ha]
+            y0 = ay - {"bottom": 0, "center": th / 2, "top": th}[va]
+            box = (x0, y0, x0 + tw, y0 + th)
+            if box[0] < frame[0] or box[1] < frame[1] or box[2] > frame[2] or box[3] > frame[3]:
+                continue
+            turn = math.degrees(math.acos(max(-1.0, min(1.0, ux * pu[0] + uy * pu[1])))) / 45
+            leader = ((px + ux * r * k, py + uy * r * k), (ax_, ay)) if step else None
+            cost = step + (8 if step else 0) + turn * (6 if listed else 2.5)
+            pad = 1.5 * k
+            grown = (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
+            cost += FORBIDDEN * sum(_disc_in_box(d, grown) for j, d in enumerate(discs) if j != own[0])
+            if leader:
+                cost += 30 * sum(_disc_on_segment(d, leader) for j, d in enumerate(discs) if j not in own)
+            # A label nearer another place's marker than its own reads as that place's label.
+            mine = _box_distance(px, py, box) - r * k
+            if any(_box_distance(d[0], d[1], box) - d[2] < mine for j, d in enumerate(discs) if j not in own):
+                cost += 25 if leader is None else 6
+            out.append((cost, box, leader, (ux * gap, uy * gap), ha, va))
+    return out
+
+
+def _pair_cost(a, b, pad) -> float:
+    _ca, box_a, lead_a, *_ = a
+    _cb, box_b, lead_b, *_ = b
+    grown = (box_a[0] - pad, box_a[1] - pad, box_a[2] + pad, box_a[3] + pad)
+    cost = FORBIDDEN * _overlap(grown, box_b)
+    if lead_a is not None and _hits(lead_a, box_b):
+        cost += 40
+    if lead_b is not None and _hits(lead_b, box_a):
+        cost += 40
+    if lead_a is not None and lead_b is not None and _cross(lead_a, lead_b):
+        cost += 40
+    return cost
+
+
+TEXT_STYLE = dict(fontsize=MIN_FONT, zorder=6, color="#1a1a1a",
+                  path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+
+
+def _solve_labels(ax, items: list[dict], markers: list[tuple]) -> dict:
+    """Label positions {name: (offset in points, ha, va, leader or not)} for items (name, lon, lat, r: marker radius
+    in points) that avoid the markers ((lon, lat, dx, dy, r): centre offset by dx, dy points), each other and the
+    panel's edge. Chosen in display space, so the axes must have their final size; the search is deterministic."""
+    if not items:
+        return {}
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    ax.apply_aspect()
+    k = fig.dpi / 72.0
+    box = ax.get_window_extent(renderer)
+    frame = (box.x0 + 2 * k, box.y0 + 2 * k, box.x1 - 2 * k, box.y1 - 2 * k)
+    to_px = ax.transData.transform
+    discs = []
+    for lon, lat, dx, dy, r in markers:
+        px, py = to_px((lon, lat))
+        discs.append((px + dx * k, py + dy * k, r * k))
+    options = []
+    for it in items:
+        probe = ax.text(0, 0, it.get("text", it["name"]), **TEXT_STYLE)
+        ext = probe.get_window_extent(renderer)
+        probe.remove()
+        px, py = to_px((it["lon"], it["lat"]))
+        opts = _options(px, py, it["r"], ext.width, ext.height, k, LABEL_DIRECTION.get(it["name"], (1, 0)),
+                        it["name"] in LABEL_DIRECTION, frame, discs,
+                        [j for j, m in enumerate(markers) if (m[0], m[1]) == (it["lon"], it["lat"])
+                         and m[2:4] == (0, 0)] + [j for j, m in enumerate(markers)
+                                                  if (m[0], m[1]) == (it["lon"], it["lat"]) and m[2:4] != (0, 0)])
+        options.append(sorted(opts, key=lambda o: o[0]) or
+                       [(0.0, (px, py, px, py), None, (it["r"] + 1.5, 0), "left", "center")])
+    pad = 1.5 * k
+    n = len(items)
+    state = [0] * n
+
+    cache = {}
+
+    def pair(i, o, j, p):
+        key = (i, o, j, p) if i < j else (j, p, i, o)
+        if key not in cache:
+            cache[key] = _pair_cost(options[i][o], options[j][p], pad)
+        return cache[key]
+
+    def label_cost(i, o):
+        return options[i][o][0] + sum(pair(i, o, j, state[j]) for j in range(n) if j != i)
+
+    # Simulated annealing from everyone's cheapest position, then best response until nothing changes.
+    rng = np.random.default_rng(0)
+    total = sum(options[i][0][0] for i in range(n)) + sum(
+        pair(i, 0, j, 0) for i in range(n) for j in range(i + 1, n))
+    best_total, best_state = total, list(state)
+    iterations = 4000
+    for it_ in range(iterations):
+        temp = 60 * (0.005 ** (it_ / iterations))
+        i = int(rng.integers(n))
+        o = int(rng.integers(len(options[i])))
+        delta = label_cost(i, o) - label_cost(i, state[i])
+        if delta < 0 or rng.random() < math.exp(-delta / temp):
+            state[i] = o
+            total += delta
+            if total < best_total - 1e-9:
+                best_total, best_state = total, list(state)
+    state = best_state
+    for _pass in range(10):
+        changed = False
+        for i in range(n):
+            o = min(range(len(options[i])), key=lambda o: label_cost(i, o))
+            if label_cost(i, o) < label_cost(i, state[i]) - 1e-9:
+                state[i], changed = o, True
+        if not changed:
+            break
+    return {it["name"]: (options[i][state[i]][3], options[i][state[i]][4], options[i][state[i]][5],
+                         options[i][state[i]][2] is not None) for i, it in enumerate(items)}
+
+
+def _annotate(ax, items: list[dict], solution: dict) -> None:
+    for it in items:
+        offset, ha, va, leader = solution[it["name"]]
+        arrow = None
+        if leader:
+            rel = ({"left": 0, "center": 0.5, "right": 1}[ha], {"bottom": 0, "center": 0.5, "top": 1}[va])
+            arrow = dict(arrowstyle="-", color="#404040", linewidth=0.7, shrinkA=0, shrinkB=it["r"], relpos=rel)
+        ax.annotate(it.get("text", it["name"]), (it["lon"], it["lat"]), xytext=offset, textcoords="offset points",
+                    ha=ha, va=va, arrowprops=arrow, **TEXT_STYLE)
+
+
+def _union(panels: list[tuple[list, list]]) -> tuple[list, list]:
+    """Places and markers of all panels: each place once (largest marker), every distinct marker."""
+    items, markers = {}, {}
+    for labels, marks in panels:
+        for it in labels:
+            if it["name"] not in items or it["r"] > items[it["name"]]["r"]:
+                items[it["name"]] = dict(it)
+        for m in marks:
+            key = tuple(round(v, 3) for v in m[:4])
+            markers[key] = max(markers.get(key, m), m, key=lambda x: x[4])
+    return list(items.values()), list(markers.values())
+
+
+def _extent(theatre):
+    """Mali's border and every French base (Niamey), with a small margin."""
+    lons = [p[0] for ring in theatre.border for p in ring] + [b.lon for b in theatre.french_bases.values()]
+    lats = [p[1] for ring in theatre.border for p in ring] + [b.lat for b in theatre.french_bases.values()]
+    m = MAP_MARGIN_DEG
+    return (min(lons) - m, max(lons) + m), (min(lats) - m, max(lats) + m)
+
+
+def _window_text(batch: Batch) -> str:
+    start, end = batch.window
+    end = end or date.today()
+
+    def fmt(d):
+        return f"{d.day} {d:%b %Y}" if d else "start"
+
+    return f"{fmt(start)} – {fmt(end)}"
+
+
+def _draw_panel(ax, batch: Batch, theatre, norm, cmap, marker_scale: float = 1.0):
+    """Draw one scenario; returns the road collection (for the colour bar), the run whose incidents are shown, and
+    the places to label and the markers their labels must avoid (see ``_solve_labels``)."""
     for ring in theatre.border:
         xs, ys = zip(*ring)
         ax.fill(xs, ys, facecolor="#f4f1ea", edgecolor="#404040", linewidth=1.0, zorder=0)
     legs = ied_density(batch, theatre)
     segments = [[(l["a"][1], l["a"][0]), (l["b"][1], l["b"][0])] for l in legs]
-    roads = LineCollection(segments, cmap=cmap, norm=norm, linewidths=3, zorder=1)
+    roads = LineCollection(segments, cmap=cmap, norm=norm, linewidths=3, zorder=1, capstyle="round")
     roads.set_array(np.array([l["per_100km_year"] for l in legs]))
     ax.add_collection(roads)
-    camps = camp_states(batch, theatre)
+    (x0, x1), (y0, y1) = _extent(theatre)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(ASPECT, adjustable="box")
     end = batch.window[1] or date.today()
-    for c in camps:
-        size = 15 + c["troops"] / 25
+    camps = {c["name"]: c for c in camp_states(batch, theatre)}
+    labels, markers = [], []
+    for c in camps.values():
+        size = (15 + c["troops"] / 25) * marker_scale
+        c["r"] = math.sqrt(size) / 2 + 0.6  # + half the edge line
         ax.scatter(c["lon"], c["lat"], s=size, marker="o", zorder=3, linewidths=1.2,
-                   facecolor="#2e75b6" if c["open"] else "none", edgecolor="#1f4e79", alpha=0.8)
-        ax.annotate(c["name"], (c["lon"], c["lat"]), xytext=(4, 4), textcoords="offset points", fontsize=9, zorder=5)
+                   facecolor=CAMP_FILL if c["open"] else "white", edgecolor=CAMP_EDGE, alpha=0.85)
+        labels.append({"name": c["name"], "lon": c["lon"], "lat": c["lat"], "r": c["r"], "marker": len(markers)})
+        markers.append((c["lon"], c["lat"], 0, 0, c["r"]))
     left = {e.get("base"): e.get("date") for e in _events(batch, "french_base_left")}
+    size_d = 22 * max(marker_scale, 0.6)  # a 'D' marker spans about 1.2 sqrt(s) points corner to corner
+    r_d = 0.6 * math.sqrt(size_d) + 0.5
     for name, base in theatre.french_bases.items():
         left_on = min(base.left_on, date.fromisoformat(str(left[name])[:10])) if name in left else base.left_on
-        present = left_on > end
-        ax.scatter(base.lon, base.lat, s=60, marker="D", zorder=4, linewidths=1.2,
-                   facecolor="#00205b" if present else "none", edgecolor="#00205b")
-        if name not in theatre.camps:
-            ax.annotate(name, (base.lon, base.lat), xytext=(4, -10), textcoords="offset points", fontsize=9)
+        style = dict(s=size_d, marker="D", zorder=4, linewidths=1.1, edgecolor=FRENCH,
+                     facecolor=FRENCH if left_on > end else "white")
+        if name in camps:  # beside the camp of the same name, touching it, away from its label: one label
+            camp = camps[name]
+            ux, uy = _unit(LABEL_DIRECTION.get(name, (1, 0)))
+            dx, dy = -ux * (camp["r"] + r_d * 0.7), -uy * (camp["r"] + r_d * 0.7)
+            ax.scatter(camp["lon"], camp["lat"], **style,
+                       transform=offset_copy(ax.transData, fig=ax.figure, x=dx, y=dy, units="points"))
+            markers.append((camp["lon"], camp["lat"], dx, dy, r_d))
+        else:
+            ax.scatter(base.lon, base.lat, **style)
+            labels.append({"name": name, "lon": base.lon, "lat": base.lat, "r": r_d, "marker": len(markers)})
+            markers.append((base.lon, base.lat, 0, 0, r_d))
     incidents, first = _first_run_incidents(batch)
     if incidents is not None:
         for kind, (marker, col, _label) in KIND_MARKERS.items():
             sub = incidents[incidents["kind"] == kind]
             if len(sub):
-                ax.scatter(sub["lon"], sub["lat"], s=10 + 8 * (sub["killed"] + sub["wounded"]), marker=marker,
-                           color=col, alpha=0.6, linewidths=0.5, zorder=2)
-    ax.set_aspect(1 / math.cos(math.radians(17)))
+                ax.scatter(sub["lon"], sub["lat"], s=(10 + 8 * (sub["killed"] + sub["wounded"])) * marker_scale,
+                           marker=marker, color=col, alpha=0.6, linewidths=0.5, zorder=2)
     ax.set_xlabel("Longitude (degrees east)")
     ax.set_ylabel("Latitude (degrees north)")
     ax.grid(False)
-    start = batch.window[0]
-    ax.set_title(f"{batch.name}, {start} to {end}" + (f"\nincidents of run {first}" if first is not None else ""),
-                 fontsize=10)
-    return roads
+    ax.set_title(f"{batch.name}\n{_window_text(batch)}", fontsize=10, linespacing=1.3, pad=5)
+    return roads, first, labels, markers
+
+
+def _legend_handles():
+    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=CAMP_FILL, markeredgecolor=CAMP_EDGE,
+                      markersize=8, label="Camp open at end\n(size: garrison)"),
+               Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=CAMP_EDGE,
+                      markersize=8, label="Camp closed by end"),
+               Line2D([], [], marker="D", linestyle="", markerfacecolor=FRENCH, markeredgecolor=FRENCH,
+                      markersize=6, label="French base\n(hollow: left by end)")]
+    return handles + [Line2D([], [], marker=m, linestyle="", color=c, markersize=7, label=label)
+                      for m, c, label in KIND_MARKERS.values()]
+
+
+# Layout in inches on the A4 landscape page: title band, panel titles, maps, axis labels, legend band, footer.
+TOP_IN = 0.36 + 0.44  # figure title, two-line panel titles
+XAXIS_IN = 0.42  # tick labels and x label
+YAXIS_IN = 0.62  # tick labels and y label of the first panel
+GAP_IN = 0.22  # between panels (their y tick labels are hidden)
+LEGEND_IN = 0.78  # legend band under the maps (two panels or more)
+
+
+def _fit_titles(fig, axes, room_px: float) -> None:
+    """Panel titles never wider than a panel's slot: 9 pt if needed, then the scenario name split at an '_'."""
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        title = ax.title
+        if title.get_window_extent(renderer).width <= room_px:
+            continue
+        title.set_fontsize(MIN_FONT)
+        name, window = title.get_text().split("\n", 1)
+        if title.get_window_extent(renderer).width > room_px and "_" in name:
+            cuts = [i for i, ch in enumerate(name) if ch == "_"]
+            cut = min(cuts, key=lambda i: abs(i - len(name) / 2))
+            title.set_text(f"{name[:cut + 1]}\n{name[cut + 1:]}\n{window}")
+
+
+def _wrapped_text(fig, text: str, x: float, y: float, width_in: float, va: str = "bottom") -> float:
+    """Text at figure fraction (x, y), 9 pt, wrapped to width_in inches; returns its height in inches."""
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, "", fontsize=MIN_FONT)
+    room = width_in * fig.dpi
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            probe.set_text(f"{line} {word}".strip())
+            if line and probe.get_window_extent(renderer).width > room:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+    probe.remove()
+    out = fig.text(x, y, "\n".join(lines), fontsize=MIN_FONT, color="#404040", ha="left", va=va)
+    return out.get_window_extent(renderer).height / fig.dpi
 
 
 def plot_map(batches: Sequence[Batch], metric: str | None = None):
-    """One panel per scenario (up to four)."""
+    """One panel per scenario (up to four), in one row; the legend beside a single map, under several."""
     batches = list(batches)[:4]
     theatre = _theatre(batches[0])
     densities = [l["per_100km_year"] for b in batches for l in ied_density(b, theatre)]
-    vmax = max(densities + [0.1])
-    norm = plt.Normalize(0, vmax)
+    norm = plt.Normalize(0, max(densities + [0.1]))
     cmap = plt.get_cmap("YlOrRd")
+    (x0, x1), (y0, y1) = _extent(theatre)
+    ratio = (y1 - y0) * ASPECT / (x1 - x0)  # height / width of a map on paper
+    W, H = A4_LANDSCAPE
+    n = len(batches)
+    row_w = (W - YAXIS_IN - 0.12 - (n - 1) * GAP_IN) / n  # widest map a row of n allows
+    short = row_w < SHORT_BELOW_IN
+    runs = {_first_run_incidents(b)[1] for b in batches} - {None}
+    run_text = (f"run {runs.pop()}" if len(runs) == 1 else "the first run of each scenario") if runs else "none"
+    note = ("Camp size: garrison in the window's final year x camps.strength_scale; a French base at a camp is "
+            "drawn touching it. IED density: all replications, incidents snapped to the nearest road leg. "
+            f"Incidents shown: {run_text}, sized by killed + wounded.")
+    if short:
+        places = {c["name"] for b in batches for c in camp_states(b, theatre)} | set(theatre.french_bases)
+        key = sorted((PLACE_CODES.get(p, p[:3].upper()), p) for p in places)
+        note += " Places: " + ", ".join(f"{c} {p}" for c, p in key) + "."
     with figure_style():
-        n = len(batches)
         fig = plt.figure(figsize=A4_LANDSCAPE)
-        width = 0.60 / n
-        axes = [fig.add_axes((0.07 + i * width, 0.20, width - 0.05 * (n > 1), 0.68)) for i in range(n)]
-        for ax, batch in zip(axes, batches):
-            roads = _draw_panel(ax, batch, theatre, norm, cmap)
-        cax = fig.add_axes((0.70, 0.24, 0.26, 0.025))
+        source = source_note(batches, "incidents.parquet, manifest.json, sim/theatres")
+        # The footer: source (and the note, unless a single map leaves room for it beside the map).
+        footer_in = 0.06 + _wrapped_text(fig, source if n == 1 else note + "\n" + source, 0.01, 0.06 / H,
+                                          W - 0.2)
+        bottom = footer_in + 0.08 + XAXIS_IN + (LEGEND_IN if n > 1 else 0)
+        h = H - TOP_IN - bottom
+        if n == 1:
+            w = h / ratio
+            left = YAXIS_IN
+        else:
+            w = min(row_w, h / ratio)
+            h = w * ratio
+            left = YAXIS_IN + (W - YAXIS_IN - 0.12 - n * w - (n - 1) * GAP_IN) / 2
+        marker_scale = min(1.0, max(0.4, (w / 3.6) ** 1.5))  # smaller markers on narrower maps
+        top = H - TOP_IN
+        if n > 1:  # maps narrower than the height allows: share the spare height above and below
+            top -= min((H - TOP_IN - bottom - h) / 2, 0.3)
+        axes, drawn = [], []
+        for i, batch in enumerate(batches):
+            rect = ((left + i * (w + GAP_IN)) / W, (top - h) / H, w / W, h / H)
+            ax = fig.add_axes(rect, sharey=axes[0] if axes else None)
+            axes.append(ax)
+            roads, _first, labels, markers = _draw_panel(ax, batch, theatre, norm, cmap, marker_scale)
+            if short:
+                for it in labels:
+                    it["text"] = PLACE_CODES.get(it["name"], it["name"][:3].upper())
+            drawn.append((labels, markers))
+            if i:
+                ax.set_ylabel("Latitude (degrees north)", visible=False)
+                ax.tick_params(labelleft=False)
+        _fit_titles(fig, axes, (w + GAP_IN) * fig.dpi)
+        # One placement for the union of all panels' places (the panels are the same size and extent): a place
+        # is labelled the same way in every panel, and no label collides in any of them.
+        solution = _solve_labels(axes[0], *_union(drawn))
+        for ax, (labels, _markers) in zip(axes, drawn):
+            _annotate(ax, labels, solution)
+        legend_style = dict(handles=_legend_handles(), frameon=False, handlelength=1.0, handletextpad=0.5,
+                            borderaxespad=0)
+        if n == 1:  # the map is as tall as the page allows; legend and colour bar in the width beside it
+            x_leg = (left + w + 0.4) / W
+            fig.legend(loc="upper left", bbox_to_anchor=(x_leg, (H - TOP_IN - 0.1) / H), labelspacing=0.8,
+                       **legend_style)
+            cax = fig.add_axes((x_leg + 0.05 / W, (bottom + 1.25) / H, 2.3 / W, 0.14 / H))
+            _wrapped_text(fig, note, x_leg, (bottom + 0.55) / H, W - x_leg * W - 0.15, va="top")
+        else:  # legend in four columns right under the maps, colour bar at its right
+            band_top = top - h - XAXIS_IN - 0.06
+            fig.legend(loc="upper left", ncol=4, bbox_to_anchor=(0.1 / W, band_top / H), columnspacing=1.0,
+                       labelspacing=0.5, **legend_style)
+            cax = fig.add_axes(((W - 1.85) / W, (band_top - 0.15) / H, 1.65 / W, 0.13 / H))
         bar = fig.colorbar(roads, cax=cax, orientation="horizontal")
-        bar.set_label("IED incidents per 100 km\nof road per year")
-        handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor="#2e75b6", markeredgecolor="#1f4e79",
-                          markersize=8, label="Camp open at end\n(size: garrison)"),
-                   Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor="#1f4e79",
-                          markersize=8, label="Camp closed by end"),
-                   Line2D([], [], marker="D", linestyle="", markerfacecolor="#00205b", markeredgecolor="#00205b",
-                          markersize=7, label="French base\n(hollow: left by end)")]
-        handles += [Line2D([], [], marker=m, linestyle="", color=c, markersize=7, label=label)
-                    for m, c, label in KIND_MARKERS.values()]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.90), frameon=False, fontsize=9,
-                   title="Legend (incidents sized by killed + wounded)", title_fontsize=9)
-        title = "Theatre: camps, French bases, IED density on roads and incidents"
-        note = ("Camp size: recorded garrison in the window's final year x camps.strength_scale. IED density: "
-                "all replications,\nincidents snapped to the nearest road leg.")
-        fig.suptitle(title, fontweight="bold")
-        from analysis.plots.style import source_note
-
-        fig.text(0.01, 0.01, note + "\n" + source_note(batches, "incidents.parquet, manifest.json, sim/theatres"),
-                 fontsize=9, color="#404040", ha="left", va="bottom", wrap=True)
+        bar.set_label("IED incidents per 100 km\nof road per year", fontsize=MIN_FONT)
+        bar.ax.tick_params(labelsize=MIN_FONT)
+        bar.outline.set_linewidth(0.5)
+        fig.suptitle("Theatre: camps, French bases, IED density on roads and incidents", fontweight="bold",
+                     y=1 - 0.12 / H, va="top")
     return fig

@@ -58,13 +58,6 @@ def garrison_defence_factor(garrison: float, per_1000: float, maximum: float) ->
     return 1.0 - min(maximum, per_1000 * garrison / 1000.0)
 
 
-def complex_attack_killed(rng: np.random.Generator, mean: float, dispersion: float) -> int:
-    """Heavy-tailed deaths of a complex attack: negative binomial with mean ``mean`` and shape ``dispersion``."""
-    if mean <= 0:
-        return 0
-    return int(rng.negative_binomial(dispersion, dispersion / (dispersion + mean)))
-
-
 @dataclass
 class AttackPlan:
     ambushes: int = 0

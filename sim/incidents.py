@@ -15,12 +15,24 @@ import math
 
 import numpy as np
 
-from sim.armed_group import camp_attack_weights, complex_attack_killed, garrison_defence_factor
+from sim.armed_group import camp_attack_weights, garrison_defence_factor
 from sim.ied import detection_probability, detonation_casualty_means, meet_probability
 from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
 from sim.roads import km_between
 
 MINUTES_1H, MINUTES_2H = 60.0, 120.0
+
+
+def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -> int:
+    """Deaths in one incident: negative binomial with mean ``mean`` and shape ``dispersion`` (k).
+
+    The record's deaths are clustered: 3-10 fatal incidents a year, the worst with up to 10 deaths. A Poisson draw
+    spreads the same mean over many one-death incidents; a small k makes most incidents harmless and a few deadly
+    (variance mean + mean^2 / k).
+    """
+    if mean <= 0:
+        return 0
+    return int(rng.negative_binomial(dispersion, dispersion / (dispersion + mean)))
 
 
 def air_support_factor(arrival_minutes: float | None, *, before_share: float, window_minutes: float) -> float:
@@ -143,7 +155,7 @@ class IncidentResolver:
         k_mean, w_mean = detonation_casualty_means(killed_mean=p.killed_per_detonation,
                                                    wounded_mean=p.wounded_per_detonation, protected=protected,
                                                    protection_reduction=p.protection_casualty_reduction)
-        killed = min(int(rng.poisson(k_mean)), int(exposed))
+        killed = min(clustered_deaths(rng, k_mean, p.killed_dispersion), int(exposed))
         wounded = min(int(rng.poisson(w_mean)), int(exposed) - killed)
         return killed, wounded, protected
 
@@ -248,7 +260,8 @@ class IncidentResolver:
         air = m.params.air_support
         factor = air_support_factor(support, before_share=air.casualties_before_support_share,
                                     window_minutes=air.support_window_minutes)
-        killed = min(int(rng.poisson(spec.ambush_killed_mean * factor)), int(exposed))
+        killed = min(int(rng.binomial(clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion), factor)),
+                     int(exposed))
         wounded = min(int(rng.poisson(spec.ambush_wounded_mean * factor)), int(exposed) - killed)
         self.record(kind="ambush", target=target, lat=lat, lon=lon, place=place, sector=sector, group=group.group_id,
                     contingent=contingent, killed=killed, wounded=wounded, support=support, home_sector=home)
@@ -277,7 +290,7 @@ class IncidentResolver:
             factor = air_support_factor(support, before_share=air.casualties_before_support_share,
                                         window_minutes=air.support_window_minutes)
             factor *= garrison_defence_factor(camp.persons, spec.garrison_defence_per_1000, spec.garrison_defence_max)
-            base = complex_attack_killed(rng, spec.complex_attack_killed_mean, spec.complex_attack_killed_dispersion)
+            base = clustered_deaths(rng, spec.complex_attack_killed_mean, spec.complex_attack_killed_dispersion)
             killed = min(int(rng.binomial(base, factor)), exposed)
             wounded = min(int(rng.poisson(base * spec.complex_attack_wounded_per_killed * factor)), exposed - killed)
         if killed == 0 and wounded == 0 and kind == "indirect_fire":

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from sim.armed_group import camp_attack_weights, complex_attack_killed, emplacement_plan, garrison_defence_factor
+from sim.armed_group import camp_attack_weights, emplacement_plan, garrison_defence_factor
 from sim.convoy import timetable
 from sim.ied import IedField, detection_probability, detonation_casualty_means, meet_probability
-from sim.incidents import air_support_factor
+from sim.incidents import air_support_factor, clustered_deaths
 from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
 from sim.roads import build_roads, speed_km_per_day
 from sim.scenario.params import Roads
@@ -84,7 +84,7 @@ def test_air_support_factor_earlier_is_better():
 
 def test_complex_attack_deaths_heavy_tailed_and_garrison_defends():
     rng = np.random.default_rng(0)
-    draws = np.array([complex_attack_killed(rng, 3.5, 1.0) for _ in range(5000)])
+    draws = np.array([clustered_deaths(rng, 3.5, 1.0) for _ in range(5000)])
     assert abs(draws.mean() - 3.5) < 0.3 and draws.max() >= 15 and (draws == 0).mean() > 0.15
     assert garrison_defence_factor(3000, 0.2, 0.8) < garrison_defence_factor(300, 0.2, 0.8)
     w = camp_attack_weights(np.array([100.0, 2000.0]), np.zeros(2), 0.6, prefer_small=True)

@@ -238,8 +238,13 @@ class Ieds(StrictModel):
     )
     killed_per_detonation: float = param(
         0.5, unit="persons", ge=0,
-        description="Mean killed when a device goes off under an unprotected vehicle (Poisson).",
+        description="Mean killed when a device goes off under an unprotected vehicle (negative binomial, see killed_dispersion).",
         source="assumption; calibrated to deaths per year and UNMAS victims (calibration_targets.yaml)",
+    )
+    killed_dispersion: float = param(
+        0.5, unit="negative binomial k", gt=0,
+        description="Dispersion of deaths per detonation (negative binomial); smaller k = fewer fatal detonations, more deaths in each.",
+        source="deaths cluster in few incidents: 3-10 fatal incidents a year, up to 10 deaths (calibration_targets.yaml)",
     )
     wounded_per_detonation: float = param(
         3.0, unit="persons", ge=0,
@@ -279,7 +284,8 @@ class ArmedGroup(StrictModel):
     traffic_prior: float = param(0.2, unit="passes/day", ge=0, description="Traffic the group assumes on every segment before it has seen any (keeps untravelled segments possible targets).", source=ASSUMPTION)
     garrison_defence_max: float = share(0.8, description="Ceiling on the share of complex-attack casualties a large garrison avoids.", source=ASSUMPTION)
     air_attrition_per_sortie: float = share(0.002, description="Capacity lost per close-air-support sortie flown against the group.", source=ASSUMPTION)
-    ambush_killed_mean: float = param(1.0, unit="persons", ge=0, description="Mean killed in an ambush without air support (Poisson).", source=ASSUMPTION)
+    ambush_killed_mean: float = param(1.0, unit="persons", ge=0, description="Mean killed in an ambush without air support (negative binomial, see ambush_killed_dispersion).", source=ASSUMPTION)
+    ambush_killed_dispersion: float = param(0.5, unit="negative binomial k", gt=0, description="Dispersion of deaths in an ambush (negative binomial); smaller k = heavier tail.", source="deaths cluster in few incidents (calibration_targets.yaml)")
     ambush_wounded_mean: float = param(3.5, unit="persons", ge=0, description="Mean wounded in an ambush without air support (Poisson).", source=ASSUMPTION)
     indirect_fire_killed_mean: float = param(0.03, unit="persons", ge=0, description="Mean killed by one rocket or mortar attack (Poisson).", source="assumption: most attacks cause no casualties")
     indirect_fire_wounded_mean: float = param(0.4, unit="persons", ge=0, description="Mean wounded by one rocket or mortar attack (Poisson).", source=ASSUMPTION)

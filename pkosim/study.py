@@ -21,6 +21,7 @@ from analysis.compare import write_comparison
 from analysis.io import write_text
 from analysis.report import write_report
 from analysis.summary import write_summary
+from sim.calibration.report import write_check
 from sim.errors import PkosimError, Problem, ScenarioError
 from sim.runner import run_batch
 from sim.scenario import Scenario, load_scenario
@@ -36,12 +37,18 @@ class StudyGroup(StrictModel):
     alternatives: tuple[str, ...] = Field((), description="Scenario files that change the baseline.")
 
 
+class CalibrationCheck(StrictModel):
+    scenario: str = Field(..., description="Scenario file of the study (relative to the study file) whose batch is set against the record.")
+    targets: str = Field(..., description="Calibration targets file (relative to the study file).")
+
+
 class Study(StrictModel):
     name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     replications: int | None = Field(None, ge=1, le=100_000, description="Replications per scenario (default: each scenario's own).")
     seed: int | None = Field(None, ge=0, description="Root seed for every scenario (default: each scenario's own; they must agree within a group).")
     groups: tuple[StudyGroup, ...] = Field(..., min_length=1)
+    calibration_check: CalibrationCheck | None = Field(None, description="Show observed against simulated for one scenario of the study.")
 
 
 def load_study(path: Path) -> tuple[Study, list[tuple[Scenario, list[Scenario]]], list[tuple[Path, list[Path]]]]:
@@ -62,6 +69,17 @@ def load_study(path: Path) -> tuple[Study, list[tuple[Scenario, list[Scenario]]]
                                          f"scenarios of a group must share a root seed to be paired, got {sorted(seeds)}")])
         groups.append((scenarios[0], scenarios[1:]))
         files.append((paths[0], paths[1:]))
+    check = study.calibration_check
+    if check is not None:
+        named = {(path.parent / f).resolve() for base, alts in files for f in (base, *alts)}
+        position = document.positions.get(("calibration_check", "scenario"))
+        if (path.parent / check.scenario).resolve() not in named:
+            raise ScenarioError([Problem(str(path), position.line if position else None, position.column if position else None,
+                                         "calibration_check.scenario", f"{check.scenario!r} is not one of the study's scenarios")])
+        if not (path.parent / check.targets).is_file():
+            position = document.positions.get(("calibration_check", "targets"))
+            raise ScenarioError([Problem(str(path), position.line if position else None, position.column if position else None,
+                                         "calibration_check.targets", f"targets file {check.targets!r} not found")])
     names = [s.name for base, alts in groups for s in (base, *alts)]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -80,11 +98,13 @@ def _point_latest(out: Path, folder: Path) -> None:
 def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standard_study"), *,
               replications: int | None = None, workers: int | None = None, quiet: bool = False) -> Path:
     """Run every scenario of the study and write its tables and reports; return the index page."""
+    if replications is not None and replications < 1:
+        raise PkosimError(f"replications must be >= 1, got {replications}")
     study, groups, files = load_study(study_file)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     folder = out / stamp
     scenario_files = [p for base, alts in files for p in (base, *alts)]
-    results = run_batch(scenario_files, folder / "batches", replications=replications or study.replications,
+    results = run_batch(scenario_files, folder / "batches", replications=replications if replications is not None else study.replications,
                         seed=study.seed, workers=workers, quiet=quiet)
     failed = sum(r.failed for r in results)
     directory = {r.scenario: r.directory for r in results}
@@ -95,14 +115,19 @@ def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standa
         write_comparison(dirs, out_dir=folder / "comparisons" / baseline.name)
         report = write_report(dirs, out=folder / f"report_{baseline.name}.html")
         pages.append((baseline, alternatives, report))
-    index = write_text(folder / "index.html", _index_html(study, pages, failed))
+    check_page = None
+    if study.calibration_check is not None:
+        checked = load_scenario(study_file.parent / study.calibration_check.scenario)
+        write_check(directory[checked.name], study_file.parent / study.calibration_check.targets, folder)
+        check_page = (checked.name, "calibration_check.html")
+    index = write_text(folder / "index.html", _index_html(study, pages, failed, check_page))
     _point_latest(out, folder)
     if failed:
         raise PkosimError(f"{failed} run(s) failed; results so far are in {folder} (see failures/ in each batch)")
     return index
 
 
-def _index_html(study: Study, pages, failed: int) -> str:
+def _index_html(study: Study, pages, failed: int, check_page: tuple[str, str] | None) -> str:
     items = []
     for baseline, alternatives, report in pages:
         alts = ", ".join(html.escape(a.name) for a in alternatives) or "no alternatives"
@@ -112,6 +137,9 @@ def _index_html(study: Study, pages, failed: int) -> str:
             f"<a href='comparisons/{html.escape(baseline.name)}/comparison.md'>comparison table</a></li>"
         )
     status = f"<p><strong>{failed} run(s) failed.</strong></p>" if failed else ""
+    if check_page is not None:
+        items.append(f"<li><a href='{check_page[1]}'>Observed against simulated</a>: {html.escape(check_page[0])} "
+                     "set against the record it was calibrated to (which targets are met, which are not)</li>")
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>pkosim study: {html.escape(study.name)}</title></head><body>"
@@ -134,8 +162,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.replications is not None and args.replications < 1:
-        raise PkosimError(f"--replications must be >= 1, got {args.replications}")
     index = run_study(Path(args.study), Path(args.out), replications=args.replications, workers=args.workers, quiet=args.quiet)
     print(f"\nStudy written to {index.parent}\nOpen {index} in a browser.")
     return 0

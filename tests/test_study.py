@@ -77,11 +77,23 @@ def test_study_file_errors_are_one_located_line(tmp_path, capsys):
     assert "file not found" in capsys.readouterr().err
 
 
+def test_calibration_check_must_name_a_study_scenario(tmp_path, capsys):
+    study = _write_study(tmp_path)
+    study.write_text(study.read_text() + "calibration_check:\n  scenario: other.yaml\n  targets: t.yaml\n")
+    assert main(["study", str(study), "--out", str(tmp_path / "out")]) == 2
+    assert f"{study}:8:3: calibration_check.scenario: 'other.yaml' is not one of the study's scenarios" in capsys.readouterr().err
+
+
 def test_standard_study_file_is_valid_and_pairs_every_counterfactual():
     study, groups, _ = load_study(SCENARIOS / "studies" / "standard.yaml")
     names = {s.name for base, alts in groups for s in (base, *alts)}
     counterfactuals = {p.stem for p in SCENARIOS.glob("cf_*.yaml")}
     assert counterfactuals <= names, "every counterfactual belongs to the standard study"
     assert {"history_2014_2020", "barkhane_drawdown_2021_2022", "withdrawal_2023"} <= names
-    with pytest.raises(PkosimError):
-        run_study(SCENARIOS / "studies" / "standard.yaml", Path("/nonexistent/out"), replications=0)
+
+
+
+def test_impossible_replications_are_refused_before_anything_runs(tmp_path):
+    with pytest.raises(PkosimError, match="replications must be >= 1, got 0"):
+        run_study(SCENARIOS / "studies" / "standard.yaml", tmp_path / "out", replications=0)
+    assert not (tmp_path / "out").exists()

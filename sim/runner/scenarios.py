@@ -4,7 +4,8 @@ The runner treats a scenario as an opaque, validated, frozen pydantic model. It 
 ``replications``, ``seed``, ``outputs`` and ``sweep``; apply overrides (design points, ``--seed``); hash it; dump
 it to JSON for the manifest; and rebuild it from that JSON on ``--resume``. For ``sim.scenario.Scenario`` these go
 through ``sim.scenario`` (``with_overrides``, ``scenario_hash``); any other pydantic model (the engine's own test
-stand-in, ``sim.runner.fakes``) gets the same behaviour generically. The class is recorded in the manifest as
+stand-in, ``sim.runner.fakes``, which keeps the engine's tests independent of the model) gets the same behaviour
+generically. The class is recorded in the manifest as
 ``module:qualname`` so that a resume rebuilds the same kind of object.
 """
 
@@ -16,41 +17,27 @@ import importlib
 import json
 from typing import Any
 
+import sim.scenario as sim_scenario
 from sim.errors import PkosimError
-
-
-def _sim_scenario_module(scenario: Any):
-    """``sim.scenario`` if ``scenario`` is one of its scenarios, else None (also while that package is missing)."""
-    try:
-        module = importlib.import_module("sim.scenario")
-    except ImportError:
-        return None
-    cls = getattr(module, "Scenario", None)
-    return module if cls is not None and isinstance(scenario, cls) else None
+from sim.scenario import Scenario
 
 
 def to_json(scenario: Any) -> dict:
     return scenario.model_dump(mode="json")
 
 
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def scenario_hash(scenario: Any) -> str:
-    module = _sim_scenario_module(scenario)
-    if module is not None and hasattr(module, "scenario_hash"):
-        return module.scenario_hash(scenario)
-    return hashlib.sha256(canonical_json(to_json(scenario)).encode()).hexdigest()
+    if isinstance(scenario, Scenario):
+        return sim_scenario.scenario_hash(scenario)
+    return hashlib.sha256(json.dumps(to_json(scenario), sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def with_overrides(scenario: Any, values: dict[str, Any]) -> Any:
     """A re-validated copy of ``scenario`` with each dotted path set to its value."""
     if not values:
         return scenario
-    module = _sim_scenario_module(scenario)
-    if module is not None and hasattr(module, "with_overrides"):
-        return module.with_overrides(scenario, dict(values))
+    if isinstance(scenario, Scenario):
+        return sim_scenario.with_overrides(scenario, dict(values))
     data = copy.deepcopy(to_json(scenario))
     for path, value in values.items():
         node = data

@@ -19,28 +19,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import atomic_write_bytes
+
 TABLES = ("runs", "yearly", "daily", "incidents")
 IDENTITY = ["scenario", "point", "run", "seed"]
 PLACEHOLDER = "part-empty.parquet"
 
 log = logging.getLogger(__name__)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def atomic_write_json(path: Path, data: dict) -> None:

@@ -160,10 +160,11 @@ class Camp(mesa.Agent):
             return
         if m.day < self.next_withdrawal_day:
             return
-        self.next_withdrawal_day = m.day + p.withdrawal_convoy_interval_days
         destination = m.withdrawal_destination(self)
-        if destination is not None and m.host_state.convoys_held(self.name, m.today):
-            return
+        held = m.host_state.convoys_held(self.name, m.today) or m.host_state.convoys_held(self.hub, m.today)
+        if destination is not None and held:
+            return                               # the trucks come from the hub (2023: held at Gao): retry tomorrow
+        self.next_withdrawal_day = m.day + p.withdrawal_convoy_interval_days
         people = min(self.people_to_move, self.people_per_move)
         flown = p.airlift_personnel_share * (0.0 if m.host_state.grounded(m.today, False) else 1.0 - m.host_state.refusal_share)
         cargo = min(self.equipment_to_move_t, m.params.convoys.max_trucks_per_convoy * m.params.convoys.tonnes_per_truck)

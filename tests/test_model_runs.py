@@ -152,3 +152,30 @@ def test_accepts_path_and_collects_daily_reporters_only_when_asked():
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == 3 and "coverage" in frame.columns
+
+
+def test_flight_refusals_lengthen_time_to_surgery_in_2023():
+    """The 2023 withdrawal with 24.1% of flights refused against the same scenario with none (paired seeds)."""
+    refused = load_scenario("scenarios/withdrawal_2023.yaml")
+    allowed = load_scenario("scenarios/cf_no_flight_refusals.yaml")
+    with_refusals, without = [], []
+    for seed in range(4):
+        with_refusals.append(simulate(refused, seed).incidents["time_to_surgery_minutes"].dropna())
+        without.append(simulate(allowed, seed).incidents["time_to_surgery_minutes"].dropna())
+    a, b = pd.concat(with_refusals), pd.concat(without)
+    assert len(a) > 10 and len(b) > 10
+    assert a.mean() > b.mean(), (a.mean(), b.mean())
+
+
+def test_trucks_held_at_gao_send_fewer_convoys_during_the_restriction():
+    held = load_scenario("scenarios/withdrawal_2023.yaml")
+    event = held.events["trucks_held_at_gao"]
+    free = Scenario.model_validate({**held.model_dump(mode="python"),
+                                    "events": {k: v for k, v in held.model_dump(mode="python")["events"].items()
+                                               if k != "trucks_held_at_gao"}})
+    window = slice(pd.Timestamp(event.date), pd.Timestamp(event.until))
+    sent_held = sent_free = 0
+    for seed in range(2):
+        sent_held += simulate(held, seed).daily.set_index("date").loc[window, "convoys_sent"].sum()
+        sent_free += simulate(free, seed).daily.set_index("date").loc[window, "convoys_sent"].sum()
+    assert sent_held < sent_free, (sent_held, sent_free)

@@ -227,3 +227,19 @@ def test_extends_with_an_impossible_path_is_a_located_error(tmp_path: Path) -> N
     [line] = info.value.lines()
     assert line.startswith(f"{tmp_path / 'c.yaml'}:2:1: extends: cannot use 'ppppp") and line.endswith("as a parent scenario file: File name too long")
     assert len(line) < 300
+
+
+def test_scenarios_pickle_as_data_and_rebuild_by_validation():
+    """Workers receive scenarios by pickle: the copy must be equal, of the same types, and built by validation
+    (pydantic's default unpickling leaves objects whose attribute reads are slower in the model's daily loop)."""
+    import pickle
+
+    from sim.scenario import load_scenario
+    from sim.scenario.base import _rebuild
+
+    scenario = load_scenario("scenarios/withdrawal_2023.yaml")
+    copy = pickle.loads(pickle.dumps(scenario))
+    assert copy == scenario and copy is not scenario
+    assert type(copy.events["close_kidal"]) is type(scenario.events["close_kidal"])
+    assert copy.air_support.providers["barkhane"] == scenario.air_support.providers["barkhane"]
+    assert scenario.__reduce__()[0] is _rebuild

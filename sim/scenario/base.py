@@ -17,6 +17,19 @@ class StrictModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
+    def __reduce__(self):
+        """Pickle as plain data and rebuild by validation (how scenarios reach worker processes).
+
+        Pydantic's own unpickling assigns each object's ``__dict__`` wholesale, which loses CPython's shared-key
+        instance dictionaries: every parameter read in the model's daily loop then costs more, and a run in a worker
+        process took 5-10% longer than the same run in-process (docs/performance.md). Validated objects read fast.
+        """
+        return (_rebuild, (type(self), self.model_dump()))
+
+
+def _rebuild(cls: type[StrictModel], data: dict[str, Any]) -> StrictModel:
+    return cls.model_validate(data)
+
 
 def param(default: Any, *, unit: str, description: str, source: str, **constraints: Any) -> Any:
     """A model parameter: default, unit and source travel with it into the JSON Schema and the docs."""

@@ -64,6 +64,9 @@ class InlineExecutor:
         pass
 
 
+RUNS_PER_WORKER = 100
+
+
 class ProcessExecutor:
     """A pool of ``workers`` local processes."""
 
@@ -74,7 +77,11 @@ class ProcessExecutor:
         # Workers fork from a server that has already imported the engine and the model (missing ones are skipped),
         # so each starts warm instead of importing pandas, Mesa and the theatre code again.
         context.set_forkserver_preload(["__main__", "sim.runner.task", "sim.simulation"])
-        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+        # A worker's memory settles at the high-water mark of the heaviest run it has done, which creeps up as a
+        # long batch meets rarer, heavier runs; replacing each worker after RUNS_PER_WORKER runs (a cheap fork from
+        # the warm server) keeps peak memory flat in the number of runs (docs/performance.md).
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint,
+                                            max_tasks_per_child=RUNS_PER_WORKER)
 
     def submit(self, task: RunTask) -> cf.Future:
         return self._pool.submit(execute, task)

@@ -71,7 +71,7 @@ def load_study(path: Path) -> tuple[Study, list[tuple[Scenario, list[Scenario]]]
         files.append((paths[0], paths[1:]))
     check = study.calibration_check
     if check is not None:
-        named = {(path.parent / f).resolve() for base, alts in files for f in (base, *alts)}
+        named = {p.resolve() for base, alts in files for p in (base, *alts)}
         position = document.positions.get(("calibration_check", "scenario"))
         if (path.parent / check.scenario).resolve() not in named:
             raise ScenarioError([Problem(str(path), position.line if position else None, position.column if position else None,

@@ -84,8 +84,10 @@ def test_calibration_check_must_name_a_study_scenario(tmp_path, capsys):
     assert f"{study}:8:3: calibration_check.scenario: 'other.yaml' is not one of the study's scenarios" in capsys.readouterr().err
 
 
-def test_standard_study_file_is_valid_and_pairs_every_counterfactual():
-    study, groups, _ = load_study(SCENARIOS / "studies" / "standard.yaml")
+def test_standard_study_file_is_valid_and_pairs_every_counterfactual(monkeypatch):
+    monkeypatch.chdir(SCENARIOS.parent)               # as `make run` loads it: by a relative path
+    study, groups, _ = load_study(Path("scenarios/studies/standard.yaml"))
+    assert study.calibration_check is not None
     names = {s.name for base, alts in groups for s in (base, *alts)}
     counterfactuals = {p.stem for p in SCENARIOS.glob("cf_*.yaml")}
     assert counterfactuals <= names, "every counterfactual belongs to the standard study"

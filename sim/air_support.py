@@ -172,9 +172,13 @@ class AirProvider(mesa.Agent):
         return sorties
 
     def watch(self, priority: np.ndarray, surveillance: np.ndarray, today: date) -> None:
-        """Add today's surveillance: the top-priority in-range segments, one day of full watch each."""
+        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each.
+
+        Providers share one air picture (called in a fixed order): a second provider covers the busiest roads the
+        first left unwatched rather than watching the same ones again, so an added provider adds coverage.
+        """
         k = int(round(self.surveillance_sorties(today) * self.spec.segments_per_sortie))
-        candidates = self.surveillance_segments
+        candidates = self.surveillance_segments[surveillance[self.surveillance_segments] < 1.0]
         if k <= 0 or len(candidates) == 0:
             return
         if k >= len(candidates):

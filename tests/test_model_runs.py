@@ -179,3 +179,20 @@ def test_trucks_held_at_gao_send_fewer_convoys_during_the_restriction():
         sent_held += simulate(held, seed).daily.set_index("date").loc[window, "convoys_sent"].sum()
         sent_free += simulate(free, seed).daily.set_index("date").loc[window, "convoys_sent"].sum()
     assert sent_held < sent_free, (sent_held, sent_free)
+
+
+def test_an_added_surveillance_provider_adds_coverage_not_overlap(base):
+    """MINUSMA drones on top of Barkhane's watch cover other segments: fewer devices laid unwatched."""
+    from sim.simulation import PeacekeepingModel
+
+    sc = variant(base, start=date(2021, 1, 1), end=date(2021, 1, 10))
+    drones = load_scenario("scenarios/cf_minusma_drones.yaml").air_support.providers["minusma_drones"]
+    more = variant(sc, air_support__providers={**sc.model_dump()["air_support"]["providers"],
+                                               "minusma_drones": drones.model_dump()})
+    watched = []
+    for scenario in (sc, more):
+        model = PeacekeepingModel(scenario=scenario, seed=1)
+        for _ in range(5):
+            model.step()
+        watched.append(int((model.surveillance > 0).sum()))
+    assert watched[1] > watched[0], watched

@@ -63,6 +63,9 @@ class Convoy(mesa.Agent):
     def step(self) -> None:
         """Advance one day along the timetable (or wait out a hold)."""
         m = self.model
+        if self.vehicles <= 0:
+            m.convoy_destroyed(self)             # every vehicle lost on an earlier day: nothing left to move
+            return
         if self.held_days >= 1:
             self.held_days -= 1
             self.today_segments = self.route[:0]
@@ -76,8 +79,11 @@ class Convoy(mesa.Agent):
             m.recorder.add("convoy_km", km)
             m.passes_today[segs] += 1.0
             m.convoy_meets_ieds(self, segs)
-        if self.day_on_road >= self.travel_days and self.vehicles > 0:
-            self.arrive()
+        if self.day_on_road >= self.travel_days:
+            if self.vehicles > 0:
+                self.arrive()
+            else:
+                m.convoy_destroyed(self)
 
     def hold(self) -> None:
         self.held_days += self.model.params.convoys.incident_delay_days

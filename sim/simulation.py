@@ -310,6 +310,14 @@ class PeacekeepingModel(mesa.Model):
         self.convoys.remove(convoy)
         convoy.remove()
 
+    def convoy_destroyed(self, convoy: Convoy) -> None:
+        """Every vehicle lost: the convoy leaves the road, its cargo is lost, and the camp can order again."""
+        if convoy.kind == "resupply":
+            camp = self.camps_by_name[convoy.destination]
+            camp.en_route_t = max(0.0, camp.en_route_t - convoy.ordered_t)
+        self.convoys.remove(convoy)
+        convoy.remove()
+
     def convoy_meets_ieds(self, convoy: Convoy, segs: np.ndarray) -> None:
         p = self.params.ieds
         p_detect = detection_probability(

@@ -196,3 +196,21 @@ def test_an_added_surveillance_provider_adds_coverage_not_overlap(base):
             model.step()
         watched.append(int((model.surveillance > 0).sum()))
     assert watched[1] > watched[0], watched
+
+
+def test_a_convoy_that_loses_every_vehicle_leaves_the_road(short):
+    """Regression: a destroyed convoy used to keep moving past the end of its timetable and crash the run."""
+    from sim.simulation import PeacekeepingModel
+
+    model = PeacekeepingModel(scenario=short, seed=2)
+    while not any(c.kind == "resupply" for c in model.convoys):
+        model.step()
+    convoy = next(c for c in model.convoys if c.kind == "resupply")
+    camp = model.camps_by_name[convoy.destination]
+    en_route_before = camp.en_route_t
+    convoy.lose_vehicles(convoy.vehicles)
+    model._convoys_move()
+    assert convoy not in model.convoys and not convoy.arrived
+    assert camp.en_route_t == pytest.approx(max(0.0, en_route_before - convoy.ordered_t))  # the camp can reorder
+    for _ in range(convoy.travel_days + 3):
+        model.step()                              # the run goes on

@@ -62,6 +62,9 @@ class Camp(mesa.Agent):
     @garrison.setter
     def garrison(self, troops: dict[str, float]) -> None:
         self._garrison = troops
+        self._draw_names = [c for c, n in troops.items() if n > 0]
+        weights = np.array([troops[c] for c in self._draw_names])
+        self._draw_p = weights / weights.sum() if len(weights) else weights
         self.persons = float(sum(troops.values()))
         self.training = (sum(n * self.model.profile(c).counter_ied_training for c, n in troops.items()) / self.persons
                          if self.persons > 0 else 0.0)
@@ -92,11 +95,10 @@ class Camp(mesa.Agent):
 
     def pick_contingent(self) -> str:
         """A contingent of this camp drawn by its share of the garrison (who escorts, who patrols)."""
-        names = [c for c, n in self.garrison.items() if n > 0]
+        names = self._draw_names
         if not names:
             return "unknown"
-        weights = np.array([self.garrison[c] for c in names])
-        return names[int(self.stream.choice(len(names), p=weights / weights.sum()))]
+        return names[int(self.stream.choice(len(names), p=self._draw_p))]
 
     def open_day(self) -> None:
         """First day open: fill the stock."""
@@ -195,11 +197,9 @@ class Camp(mesa.Agent):
             self._people_leave(self.people_to_move)
             self.garrison = {}
         self.finished = True
-        m.coverage_dirty = True
 
     def receive(self, troops: dict[str, float]) -> None:
         merged = dict(self.garrison)
         for c, n in troops.items():
             merged[c] = merged.get(c, 0.0) + n
         self.garrison = merged
-        self.model.coverage_dirty = True

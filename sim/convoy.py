@@ -15,7 +15,6 @@ import math
 import mesa
 import numpy as np
 
-from sim.roads import speed_km_per_day
 
 
 def timetable(lengths_km: np.ndarray, speeds_km_per_day: np.ndarray) -> tuple[np.ndarray, int]:
@@ -38,7 +37,7 @@ class Convoy(mesa.Agent):
     def __init__(self, model, *, kind: str, origin: str, destination: str, camp, route: np.ndarray,
                  trucks: int, passengers: float, cargo_t: float, contingent: str, clearance: bool):
         super().__init__(model)
-        roads, c = model.params.roads, model.params.convoys
+        c = model.params.convoys
         self.kind, self.origin, self.destination, self.camp = kind, origin, destination, camp
         self.route = route
         self.trucks = trucks
@@ -49,10 +48,8 @@ class Convoy(mesa.Agent):
         self.contingent = contingent
         self.profile = model.profile(contingent)
         self.clearance = clearance
-        seg_len = model.roads.length_km[route]
-        paved = model.roads.paved[route]
-        self.bounds, self.travel_days = timetable(seg_len, speed_km_per_day(paved, model.rainy, roads))
-        _, self.planned_days = timetable(seg_len, speed_km_per_day(paved, False, roads))
+        self.bounds, self.travel_days = model.timetable(origin, destination, model.rainy)
+        _, self.planned_days = model.timetable(origin, destination, False)
         self.depart_day = model.day
         self.day_on_road = 0
         self.held_days = 0.0

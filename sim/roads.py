@@ -44,6 +44,7 @@ class RoadNetwork:
     name: list[str]
     leg_segments: dict[tuple[str, str], np.ndarray]   # (from, to) in leg order -> segment indices from 'from' to 'to'
     _routes: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    _component: dict[str, int] | None = None
 
     @property
     def n(self) -> int:
@@ -65,7 +66,11 @@ class RoadNetwork:
         return float(self.length_km[self.route(origin, destination)].sum())
 
     def connected(self, origin: str, destination: str) -> bool:
-        return origin in self.graph and destination in self.graph and nx.has_path(self.graph, origin, destination)
+        """Whether a road joins two places. Asked for every convoy, so the graph's components are found once."""
+        if self._component is None:
+            self._component = {place: i for i, part in enumerate(nx.connected_components(self.graph)) for place in part}
+        a, b = self._component.get(origin), self._component.get(destination)
+        return a is not None and a == b
 
     def _leg(self, a: str, b: str) -> np.ndarray:
         if (a, b) in self.leg_segments:

@@ -20,14 +20,14 @@ import pandas as pd
 from sim.air_support import AirProvider
 from sim.armed_group import ArmedGroup
 from sim.camp import Camp
-from sim.convoy import Convoy
+from sim.convoy import Convoy, timetable
 from sim.host_state import HostState
 from sim.ied import IedField, detection_probability
 from sim.incidents import IncidentResolver
 from sim.output import RunOutput
 from sim.patrol import PatrolNetwork
 from sim.recorder import Recorder
-from sim.roads import build_roads
+from sim.roads import build_roads, speed_km_per_day
 from sim.streams import mesa_seed, spawn_streams
 from sim.theatre import load_theatre
 
@@ -60,6 +60,7 @@ class PeacekeepingModel(mesa.Model):
         self.streams = spawn_streams(seed)
         self.theatre = load_theatre(scenario.theatre)
         self.dates = pd.date_range(scenario.start, scenario.end, freq="D")
+        self.calendar: list[date] = [d.date() for d in self.dates]
         self.n_days = len(self.dates)
         self.day = -1
         self.today: date = scenario.start
@@ -88,13 +89,14 @@ class PeacekeepingModel(mesa.Model):
         self.air = [AirProvider(self, pid, spec, self.theatre, self.roads.lat, self.roads.lon)
                     for pid, spec in sorted(scenario.air_support.providers.items())]
         self.convoys: list[Convoy] = []
+        self._timetables: dict[tuple[str, str, bool], tuple[np.ndarray, int]] = {}
         self.events_by_day: dict[date, list] = {}
         for _, event in scenario.events_in_order():
             if event.action != "camp_closes":
                 self.events_by_day.setdefault(event.date, []).append(event)
         self.resolver = IncidentResolver(self)
-        self.coverage_dirty = True
         self.coverage_today = 0.0
+        self._coverage_of: tuple[int, np.ndarray] | None = None   # (year, patrol km by camp) coverage_today is for
         self.datacollector = None
         if collect_daily_reporters:
             self.datacollector = mesa.DataCollector(model_reporters={
@@ -169,7 +171,7 @@ class PeacekeepingModel(mesa.Model):
     def _new_day(self) -> None:
         self.day += 1
         self.recorder.t = self.day
-        self.today = self.dates[self.day].date()
+        self.today = self.calendar[self.day]
         self.rainy = self.today.month in self.params.roads.rainy_season_months
         if self.today.year != self.year or self.day == 0:
             self.year = self.today.year
@@ -245,7 +247,11 @@ class PeacekeepingModel(mesa.Model):
             passes = self.patrols.passes(km)
             self.passes_today += passes
             self.resolver.patrols_meet_ieds(km, passes)
-        self.coverage_today = self.patrols.coverage(self.year, km)
+        # Coverage depends only on the year's hotspots and the patrol effort by camp, which change a few times a
+        # year (garrisons, openings, closures): recompute it only then.
+        if self._coverage_of is None or self._coverage_of[0] != self.year or not np.array_equal(self._coverage_of[1], km):
+            self.coverage_today = self.patrols.coverage(self.year, km)
+            self._coverage_of = (self.year, km)
 
     def _attack_camps(self) -> None:
         for group in self.groups:
@@ -301,6 +307,16 @@ class PeacekeepingModel(mesa.Model):
             self.convoys.append(convoy)
             self.recorder.add("convoys_sent", 1)
         return cargo_t
+
+    def timetable(self, origin: str, destination: str, rainy: bool) -> tuple[np.ndarray, int]:
+        """A road move's day-by-day timetable (``convoy.timetable``), the same for every convoy on that route and
+        season, so computed once per route and season."""
+        key = (origin, destination, rainy)
+        if key not in self._timetables:
+            route = self.roads.route(origin, destination)
+            speeds = speed_km_per_day(self.roads.paved[route], rainy, self.params.roads)
+            self._timetables[key] = timetable(self.roads.length_km[route], speeds)
+        return self._timetables[key]
 
     def convoy_arrived(self, convoy: Convoy) -> None:
         if convoy.kind == "resupply":

@@ -201,13 +201,6 @@ def find_batches(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list
     return batches
 
 
-def read_all(batches: Sequence[Batch], table: str, columns: Sequence[str] | None = None, filter=None) -> pd.DataFrame:
-    """One table from several batches, stacked, with the batch order kept in a ``scenario`` categorical."""
-    frames = [b.read(table, columns, filter) for b in batches]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return frame
-
-
 def put_first(batches: Sequence[Batch], name: str | None) -> list[Batch]:
     """Reorder so that the batch named ``name`` comes first (the baseline of a comparison)."""
     batches = list(batches)

@@ -62,7 +62,6 @@ class AirProvider(mesa.Agent):
             in_range |= km_between(base.lat, base.lon, segment_lat, segment_lon) <= spec.surveillance_range_km
         self.surveillance_segments = np.flatnonzero(in_range)
         self.helicopters_used: dict[str, int] = {}
-        self.sorties_flown = 0
 
     def _base(self, name: str, theatre) -> AirBase:
         french = self.french and name in theatre.french_bases
@@ -137,7 +136,6 @@ class AirProvider(mesa.Agent):
         if not granted:
             return Response(self.provider_id, options[0][1], float("nan"))
         minutes, base = min(options, key=lambda o: o[0])
-        self.sorties_flown += 1
         return Response(self.provider_id, base, minutes + delay)
 
     def medevac_options(self, lat: float, lon: float, today: date, rainy: bool):

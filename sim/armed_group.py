@@ -98,7 +98,7 @@ class ArmedGroup(mesa.Agent):
     def attrite(self, sorties: int) -> None:
         self.capacity *= (1.0 - self.spec.air_attrition_per_sortie) ** sorties
 
-    def lay_ieds(self, surveillance: np.ndarray, ied_params) -> np.ndarray:
+    def lay_ieds(self, surveillance: np.ndarray) -> np.ndarray:
         """Segments (global indices) where devices are laid today."""
         s = self.spec
         intended = s.ieds_per_week / DAYS_PER_WEEK * self.capacity

@@ -207,7 +207,7 @@ class PeacekeepingModel(mesa.Model):
             group.plan = group.plan.__class__()
             if not group.acting(self.today):
                 continue
-            laid = group.lay_ieds(self.surveillance, self.params.ieds)   # yesterday's air picture
+            laid = group.lay_ieds(self.surveillance)   # yesterday's air picture
             if len(laid):
                 self.ieds.lay(laid)
                 self.recorder.add("ied_laid", len(laid))

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 RUN = ["point", "run"]
-YEARLY_PATTERNS = ["hostile_deaths", "fatal_incidents", "largest_incident_deaths"]
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

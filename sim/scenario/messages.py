@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 

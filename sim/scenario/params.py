@@ -14,7 +14,6 @@ from pydantic import Field, model_validator
 
 from sim.scenario.base import StrictModel, param, share
 
-GEO_PKO = "Geo-PKO v2.3 camp strengths (sim/theatres/mali/camp_strength.csv)"
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
 
 

@@ -15,19 +15,18 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from analysis.compare import write_comparison
 from analysis.io import write_text
 from analysis.report import write_report
 from analysis.summary import write_summary
 from sim.calibration.report import write_check
-from sim.errors import PkosimError, Problem, ScenarioError
+from sim.errors import PkosimError, ScenarioError
 from sim.runner import run_batch
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.base import StrictModel
-from sim.scenario.loader import problems_from_validation
-from sim.scenario.yaml_source import read_yaml
+from sim.scenario.loader import load_input, problem_at
 
 DEFAULT_STUDY = Path("scenarios/studies/standard.yaml")
 
@@ -53,33 +52,26 @@ class Study(StrictModel):
 
 def load_study(path: Path) -> tuple[Study, list[tuple[Scenario, list[Scenario]]], list[tuple[Path, list[Path]]]]:
     """Validate a study file and every scenario it names; check that each group can be paired."""
-    document = read_yaml(path)
-    try:
-        study = Study.model_validate(document.data)
-    except ValidationError as error:
-        raise ScenarioError(problems_from_validation(error, document)) from None
+    study, document = load_input(Study, path)
     groups, files = [], []
     for index, group in enumerate(study.groups):
         paths = [path.parent / group.baseline] + [path.parent / alt for alt in group.alternatives]
         scenarios = [load_scenario(p) for p in paths]
         seeds = {study.seed if study.seed is not None else s.seed for s in scenarios}
         if len(seeds) > 1:
-            line = document.positions.get(("groups", index))
-            raise ScenarioError([Problem(str(path), line.line if line else None, None, f"groups[{index}]",
-                                         f"scenarios of a group must share a root seed to be paired, got {sorted(seeds)}")])
+            raise ScenarioError([problem_at(document, ("groups", index),
+                                            f"scenarios of a group must share a root seed to be paired, got {sorted(seeds)}")])
         groups.append((scenarios[0], scenarios[1:]))
         files.append((paths[0], paths[1:]))
     check = study.calibration_check
     if check is not None:
         named = {p.resolve() for base, alts in files for p in (base, *alts)}
-        position = document.positions.get(("calibration_check", "scenario"))
         if (path.parent / check.scenario).resolve() not in named:
-            raise ScenarioError([Problem(str(path), position.line if position else None, position.column if position else None,
-                                         "calibration_check.scenario", f"{check.scenario!r} is not one of the study's scenarios")])
+            raise ScenarioError([problem_at(document, ("calibration_check", "scenario"),
+                                            f"{check.scenario!r} is not one of the study's scenarios")])
         if not (path.parent / check.targets).is_file():
-            position = document.positions.get(("calibration_check", "targets"))
-            raise ScenarioError([Problem(str(path), position.line if position else None, position.column if position else None,
-                                         "calibration_check.targets", f"targets file {check.targets!r} not found")])
+            raise ScenarioError([problem_at(document, ("calibration_check", "targets"),
+                                            f"targets file {check.targets!r} not found")])
     names = [s.name for base, alts in groups for s in (base, *alts)]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -17,7 +17,6 @@ scenario (with a did-you-mean), both ends of every prior are values the scenario
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,10 @@ from sim.errors import PkosimError, Problem, ScenarioError
 from sim.runner import scenarios as runner_scenarios
 from sim.scenario import load_scenario
 from sim.scenario.base import StrictModel
+from sim.scenario.loader import display_path, load_input, problem_at
+from sim.scenario.messages import did_you_mean
 from sim.scenario.yaml_source import YamlDocument
 from sim.calibration.targets import Targets, load_targets
-from sim.calibration.validation import display, load, problem_at
 
 DEFAULT_FILE = Path("scenarios/calibration/history_2014_2020.yaml")
 
@@ -118,9 +118,8 @@ def check_parameters(scenario: Any, parameters: dict[str, Prior], locate=None) -
     for path, prior in parameters.items():
         key = ("parameters", path)
         if path not in numbers:
-            hint = difflib.get_close_matches(path, list(numbers), n=1, cutoff=0.6)
-            suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
-            problems.append(locate(key, f"no numeric parameter {path!r} in scenario {scenario.name!r}{suffix}"))
+            problems.append(locate(key, f"no numeric parameter {path!r} in scenario {scenario.name!r}"
+                                        + did_you_mean(path, list(numbers))))
             continue
         integer[path] = isinstance(numbers[path], int)
         for end in ("low", "high"):
@@ -139,9 +138,8 @@ def _resolve(document: YamlDocument, base: Path, key: str, value: str, must_exis
     path = (base / value).resolve()
     if must_exist and not path.is_file():
         siblings = sorted(p.name for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
-        hint = difflib.get_close_matches(path.name, siblings, n=1)
-        raise ScenarioError([problem_at(document, (key,), f"file {value!r} not found ({display(path)})"
-                                        + (f" (did you mean {hint[0]!r}?)" if hint else ""))])
+        raise ScenarioError([problem_at(document, (key,), f"file {value!r} not found ({display_path(path)})"
+                                        + did_you_mean(path.name, siblings))])
     return path
 
 
@@ -149,7 +147,7 @@ def load_calibration(path: Path | str = DEFAULT_FILE, *, trials: int | None = No
                      seed: int | None = None) -> Calibration:
     """Read, validate and check a calibration file (command-line values override the file's)."""
     path = Path(path)
-    spec, document = load(CalibrationFile, path)
+    spec, document = load_input(CalibrationFile, path)
     base = path.parent
     scenario_file = _resolve(document, base, "scenario", spec.scenario)
     targets_file = _resolve(document, base, "targets", spec.targets)
@@ -157,9 +155,9 @@ def load_calibration(path: Path | str = DEFAULT_FILE, *, trials: int | None = No
     scenario = load_scenario(scenario_file)
     targets = load_targets(targets_file)
     names = {t.name for t in targets.patterns()}
-    bad = [problem_at(document, ("weights", name), "unknown target" + (
-        f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(name, sorted(names), n=1)) else
-        f"; targets are {', '.join(sorted(names))}")) for name in spec.weights if name not in names]
+    bad = [problem_at(document, ("weights", name), "unknown target"
+                      + (did_you_mean(name, sorted(names)) or f"; targets are {', '.join(sorted(names))}"))
+           for name in spec.weights if name not in names]
     if bad:
         raise ScenarioError(bad)
     integer = check_parameters(scenario, spec.parameters, lambda key_path, message: problem_at(document, key_path, message))

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from sim.scenario.base import StrictModel
-from sim.calibration.validation import load
+from sim.scenario.loader import load_input
 
 INTERVAL = "interval"  # met when the observed value lies inside the simulated 90% interval across replications
 RANGE = "range"        # met when the simulated mean lies inside the observed range
@@ -209,5 +209,5 @@ def target_patterns(targets: Targets, years: list[int] | None = None) -> list[Ta
 
 def load_targets(path: Path | str) -> Targets:
     """Read and validate a targets file; problems are located ``ScenarioError`` lines."""
-    targets, _ = load(Targets, path)
+    targets, _ = load_input(Targets, path)
     return targets

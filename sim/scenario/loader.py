@@ -13,9 +13,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.messages import describe_error, normalise_loc
@@ -24,6 +24,8 @@ from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import KeyPath, Position, YamlDocument, dotted_path, read_yaml, show_value
 
 MAX_EXTENDS_DEPTH = 20
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class ResolvedScenario:
         return "default"
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Paths in messages as the user would type them: relative to the working directory when possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -100,7 +102,7 @@ def _value_at(data: Any, path: KeyPath) -> Any:
 
 def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument, tuple[str, ...]]:
     """Read a file and, recursively, the parents it extends; merge them root first."""
-    document = read_yaml(path, _display(path))
+    document = read_yaml(path, display_path(path))
     parent_ref = document.data.pop("extends", None)
     extends_position = document.positions.pop(("extends",), None)
     if parent_ref is None:
@@ -121,7 +123,7 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument,
         raise problem(f"cannot use {show_value(parent_ref)} as a parent scenario file: {reason}") from None
     chain = stack + (path.resolve(),)
     if parent_path in chain:
-        cycle = " -> ".join(_display(p) for p in chain[chain.index(parent_path):] + (parent_path,))
+        cycle = " -> ".join(display_path(p) for p in chain[chain.index(parent_path):] + (parent_path,))
         raise problem(f"extends cycle: {cycle}")
     if len(chain) > MAX_EXTENDS_DEPTH:
         raise problem(f"extends chain longer than {MAX_EXTENDS_DEPTH} files")
@@ -143,14 +145,31 @@ def _locate(document: YamlDocument, path: KeyPath) -> Position:
     return Position(document.file, 1, 1)
 
 
-def problems_from_validation(error: ValidationError, document: YamlDocument) -> list[Problem]:
-    """Turn pydantic's errors into located, human-readable problems."""
+def problem_at(document: YamlDocument, path: KeyPath, message: str) -> Problem:
+    """A problem located at ``path`` in ``document`` (or at the nearest enclosing key the file sets)."""
+    position = _locate(document, path)
+    return Problem(position.file, position.line, position.column, dotted_path(path), message)
+
+
+def problems_from_validation(error: ValidationError, document: YamlDocument,
+                             root: type[BaseModel] = Scenario) -> list[Problem]:
+    """Turn pydantic's errors for a ``root`` model (a scenario, or any other input file) into located,
+    human-readable problems, with "did you mean" from the keys ``root`` allows."""
     problems = []
     for err in error.errors():
-        path, message = describe_error(err, normalise_loc(err["loc"], document.data), document.data)
-        position = _locate(document, path)
-        problems.append(Problem(position.file, position.line, position.column, dotted_path(path), message))
+        path, message = describe_error(err, normalise_loc(err["loc"], document.data), document.data, root)
+        problems.append(problem_at(document, path, message))
     return problems
+
+
+def load_input(model: type[Model], path: str | Path) -> tuple[Model, YamlDocument]:
+    """Read and validate a YAML input file that is not a scenario (a study, a calibration file, targets) with the
+    same safe reader and located, "did you mean" messages; the document keeps positions for later checks."""
+    document = read_yaml(Path(path), display_path(Path(path)))
+    try:
+        return model.model_validate(document.data), document
+    except ValidationError as error:
+        raise ScenarioError(problems_from_validation(error, document, model)) from None
 
 
 def validate_document(document: YamlDocument) -> Scenario:
@@ -158,10 +177,7 @@ def validate_document(document: YamlDocument) -> Scenario:
         scenario = Scenario.model_validate(document.data)
     except ValidationError as error:
         raise ScenarioError(problems_from_validation(error, document)) from None
-    reference_problems = []
-    for path, message in check_references(scenario, document.data):
-        position = _locate(document, path)
-        reference_problems.append(Problem(position.file, position.line, position.column, dotted_path(path), message))
+    reference_problems = [problem_at(document, path, message) for path, message in check_references(scenario, document.data)]
     if reference_problems:
         raise ScenarioError(reference_problems)
     return scenario

@@ -67,9 +67,9 @@ def _model_for(annotation: Any, node: Any) -> Any:
     return annotation
 
 
-def allowed_keys(path: KeyPath, data: Any) -> list[str] | None:
+def allowed_keys(path: KeyPath, data: Any, root: type[BaseModel] = Scenario) -> list[str] | None:
     """The keys the schema allows in the mapping at ``path`` (None if not a fixed-key mapping)."""
-    annotation: Any = Scenario
+    annotation: Any = root
     node = data
     for part in path:
         kind = _model_for(annotation, node)
@@ -129,14 +129,15 @@ _TYPES = {
 }
 
 
-def describe_error(err: dict[str, Any], path: KeyPath, data: Any) -> tuple[KeyPath, str]:
+def describe_error(err: dict[str, Any], path: KeyPath, data: Any,
+                   root: type[BaseModel] = Scenario) -> tuple[KeyPath, str]:
     """(key path, message) for one pydantic error at ``path``; the path may go one key deeper (an event's action)."""
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     key = path
     if kind == "extra_forbidden":
-        options = allowed_keys(path[:-1], data) or []
+        options = allowed_keys(path[:-1], data, root) or []
         return key, "unknown key" + did_you_mean(str(path[-1]), options)
     if kind == "missing":
         return key, "required key is missing"

@@ -37,16 +37,10 @@ def _compare(args) -> int:
 
 
 def _plot(args) -> int:
-    from analysis.plots import KINDS, make_figure, save_figure
+    from analysis.plots import check_kind, make_figure, save_figure
     from analysis.results import find_batches, put_first
-    from sim.errors import PkosimError
 
-    if args.kind not in KINDS:
-        import difflib
-
-        close = difflib.get_close_matches(args.kind, KINDS, n=1)
-        raise PkosimError(f"unknown plot kind '{args.kind}'" + (f"; did you mean {close[0]}?" if close else "")
-                          + f" (kinds: {', '.join(KINDS)})")
+    check_kind(args.kind)
     table = "daily" if args.daily else "yearly"
     metrics = parse_metrics(args.metric, table, default=())
     batches = put_first(find_batches(args.dirs), args.baseline)
@@ -69,6 +63,11 @@ def _report(args) -> int:
     return 0
 
 
+def _add_baseline(parser) -> None:
+    parser.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; "
+                        "a folder expands in name order)")
+
+
 def register(subparsers) -> None:
     formatter = argparse.ArgumentDefaultsHelpFormatter
     p = subparsers.add_parser("summarize", help="per scenario, metric and year: mean, median, 5-95%%, 95%% CI",
@@ -83,8 +82,7 @@ def register(subparsers) -> None:
     p.add_argument("dirs", nargs="+", metavar="DIR", help="baseline batch first, then the others (or a folder)")
     p.add_argument("--metric", "--metrics", action="append", metavar="M,...", help="yearly metrics (repeatable)")
     p.add_argument("--out", metavar="DIR", help="where to write comparison.csv and .md (default: first DIR)")
-    p.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; a folder "
-                   "expands in name order)")
+    _add_baseline(p)
     p.set_defaults(func=_compare)
 
     p = subparsers.add_parser("plot", help="a figure: timeseries, map, breakdown, compare, convergence",
@@ -94,8 +92,7 @@ def register(subparsers) -> None:
     p.add_argument("--metric", action="append", metavar="M", help="metric (compare: several, comma-separated)")
     p.add_argument("--daily", action="store_true", help="timeseries: daily instead of yearly")
     p.add_argument("--out", metavar="FILE", help="PNG file (default: <first DIR>/<kind>[_<metric>].png)")
-    p.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; a folder "
-                   "expands in name order)")
+    _add_baseline(p)
     p.set_defaults(func=_plot)
 
     p = subparsers.add_parser("report", help="one self-contained HTML report with tables, figures, provenance",
@@ -103,6 +100,5 @@ def register(subparsers) -> None:
     p.add_argument("dirs", nargs="+", metavar="DIR")
     p.add_argument("--out", metavar="FILE.html", help="default: <first DIR>/report.html")
     p.add_argument("--metrics", metavar="M,...", help="yearly metrics for the tables (default: a key set)")
-    p.add_argument("--baseline", metavar="NAME", help="scenario to compare against (default: the first DIR; a folder "
-                   "expands in name order)")
+    _add_baseline(p)
     p.set_defaults(func=_report)

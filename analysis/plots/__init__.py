@@ -7,6 +7,7 @@ batches)`` writes it as a PNG atomically with provenance text chunks. Kinds: ``t
 
 from __future__ import annotations
 
+import difflib
 from typing import Sequence
 
 from analysis.plots.style import save as save_figure  # noqa: F401
@@ -16,7 +17,16 @@ from sim.errors import PkosimError
 KINDS = ("timeseries", "map", "breakdown", "compare", "convergence")
 
 
+def check_kind(kind: str) -> None:
+    """Refuse an unknown figure kind, with the closest known one."""
+    if kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1)
+        raise PkosimError(f"unknown plot kind '{kind}'" + (f"; did you mean {close[0]}?" if close else "")
+                          + f" (kinds: {', '.join(KINDS)})")
+
+
 def make_figure(dirs, kind: str, metric: str | Sequence[str] | None = None, daily: bool = False):
+    check_kind(kind)
     batches = find_batches(dirs)
     metrics = [metric] if isinstance(metric, str) else list(metric or [])
     first = metrics[0] if metrics else "hostile_deaths"
@@ -40,8 +50,4 @@ def make_figure(dirs, kind: str, metric: str | Sequence[str] | None = None, dail
         from analysis.plots.convergence import plot_convergence
 
         return plot_convergence(batches, first)
-    import difflib
-
-    close = difflib.get_close_matches(kind, KINDS, n=1)
-    raise PkosimError(f"unknown plot kind '{kind}'" + (f"; did you mean {close[0]}?" if close else "")
-                      + f" (kinds: {', '.join(KINDS)})")
+    raise AssertionError(f"plot kind {kind!r} is in KINDS but has no figure")

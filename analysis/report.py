@@ -19,6 +19,7 @@ import pandas as pd
 from analysis.io import write_text
 from analysis.results import Batch, find_batches
 from sim.errors import PkosimError
+from sim.scenario.cli import flatten as scenario_paths
 
 SKIP_KEYS = {"name", "description"}
 CSS = """body{font-family:Helvetica,Arial,sans-serif;max-width:60em;margin:2em auto;color:#222;line-height:1.4}
@@ -27,15 +28,11 @@ text-align:left}th{background:#eef2f7}td.num{text-align:right}figure{margin:1.5e
 figcaption{font-size:0.9em;color:#555}.note{color:#8a4b00}code{font-size:0.9em}"""
 
 
-def flatten(value, prefix: str = "") -> dict[str, object]:
-    """{"a": {"b": 1}} -> {"a.b": 1}; lists are kept whole (as JSON)."""
-    out: dict[str, object] = {}
-    if isinstance(value, dict):
-        for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    else:
-        out[prefix] = json.dumps(value, sort_keys=True, default=str) if isinstance(value, list) else value
-    return out
+def flatten(value) -> dict[str, object]:
+    """{"a": {"b": 1}} -> {"a.b": 1}, with the key paths ``pkosim show --diff`` compares on; lists are kept whole
+    (as JSON) and empty mappings are left out."""
+    return {".".join(map(str, path)): json.dumps(item, sort_keys=True, default=str) if isinstance(item, list) else item
+            for path, item in scenario_paths(value).items() if item != {}}
 
 
 def differing_parameters(batches: Sequence[Batch]) -> pd.DataFrame:

@@ -72,11 +72,13 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _flatten(data: Any, prefix: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
+def flatten(data: Any, prefix: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
+    """Resolved scenario data as {key path: value}: what two scenarios are compared on (``show --diff``, reports).
+    Lists are values (they replace whole under ``extends``); an empty mapping is kept as a value."""
     if isinstance(data, dict) and data:
         out: dict[tuple[str | int, ...], Any] = {}
         for key, value in data.items():
-            out.update(_flatten(value, prefix + (key,)))
+            out.update(flatten(value, prefix + (key,)))
         return out
     return {prefix: data}
 
@@ -86,7 +88,7 @@ _ABSENT = object()
 
 def diff_scenarios(a: ResolvedScenario, b: ResolvedScenario) -> list[tuple[str, str, str]]:
     """(key, 'value (where set)' in a, the same in b) for every value that differs."""
-    flat_a, flat_b = _flatten(resolved_data(a.scenario)), _flatten(resolved_data(b.scenario))
+    flat_a, flat_b = flatten(resolved_data(a.scenario)), flatten(resolved_data(b.scenario))
     rows = []
     for key in sorted(set(flat_a) | set(flat_b), key=lambda k: [str(p) for p in k]):
         va, vb = flat_a.get(key, _ABSENT), flat_b.get(key, _ABSENT)

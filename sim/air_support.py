@@ -10,6 +10,11 @@ day depends on where its aircraft stand:
 - providers ``subject_to_host_refusal`` are refused with the host state's refusal share and grounded on grounding
   days; the others (Barkhane under its own agreements) are not.
 
+Helicopters: each stationed helicopter is serviceable on a day with ``helicopter_availability`` (drawn once per base
+and day, when first asked); a close-air-support mission takes ``helicopters_per_close_support`` serviceable
+helicopters not yet tasked that day, a medevac flight one. So a base with two attack helicopters can fly a pair only
+on days both are serviceable (0.7 x 0.7 = 49%), a base with four on most days (92%).
+
 Arrival time = readiness + distance / speed (helicopters slower in the rainy season); the fastest able provider
 answers. Surveillance sorties are allocated each day to the in-range segments MINUSMA uses most (the mission asks
 for eyes over its routes).
@@ -43,6 +48,7 @@ class Response:
     provider: str
     base: AirBase
     minutes: float
+    helicopters: int = 0   # helicopters the mission takes from the base (0: fighters)
 
 
 class AirProvider(mesa.Agent):
@@ -62,6 +68,8 @@ class AirProvider(mesa.Agent):
             in_range |= km_between(base.lat, base.lon, segment_lat, segment_lon) <= spec.surveillance_range_km
         self.surveillance_segments = np.flatnonzero(in_range)
         self.helicopters_used: dict[str, int] = {}
+        self._serviceable: dict[str, int] = {}
+        self._availability_rng = model.streams["air_availability"]
 
     def _base(self, name: str, theatre) -> AirBase:
         french = self.french and name in theatre.french_bases
@@ -94,6 +102,20 @@ class AirProvider(mesa.Agent):
 
     def new_day(self) -> None:
         self.helicopters_used.clear()
+        self._serviceable.clear()
+
+    def free_helicopters(self, base: AirBase) -> int:
+        """Serviceable helicopters at ``base`` not yet tasked today (serviceability drawn once per base and day)."""
+        if base.name not in self._serviceable:
+            self._serviceable[base.name] = int(self._availability_rng.binomial(self.spec.helicopters,
+                                                                               self.spec.helicopter_availability))
+        return self._serviceable[base.name] - self.helicopters_used.get(base.name, 0)
+
+    def task(self, response: Response) -> None:
+        """The helicopters of an accepted mission are busy for the rest of the day."""
+        if response.helicopters:
+            name = response.base.name
+            self.helicopters_used[name] = self.helicopters_used.get(name, 0) + response.helicopters
 
     # --- services -------------------------------------------------------------------------------------------
     def _granted(self, today: date, medevac: bool, rng: np.random.Generator) -> tuple[bool, float]:
@@ -119,24 +141,25 @@ class AirProvider(mesa.Agent):
         if not s.close_air_support or not self.active(today):
             return None
         options = []
-        if s.helicopters > 0:
+        pair = s.helicopters_per_close_support
+        if s.helicopters >= pair:
             speed = self._helicopter_speed(rainy)
             for base in self.helicopter_bases:
                 d = float(km_between(base.lat, base.lon, lat, lon))
-                if d <= s.helicopter_range_km and self.base_serving(base):
-                    options.append((s.helicopter_readiness_minutes + flight_minutes(d, speed), base))
+                if d <= s.helicopter_range_km and self.base_serving(base) and self.free_helicopters(base) >= pair:
+                    options.append((s.helicopter_readiness_minutes + flight_minutes(d, speed), base, pair))
         if s.fighters:
             for base in self.fixed_wing_bases:
                 if self.base_serving(base):
                     d = float(km_between(base.lat, base.lon, lat, lon))
-                    options.append((s.fighter_readiness_minutes + flight_minutes(d, s.fighter_speed_kmh), base))
+                    options.append((s.fighter_readiness_minutes + flight_minutes(d, s.fighter_speed_kmh), base, 0))
         if not options:
             return None
         granted, delay = self._granted(today, False, rng)
         if not granted:
             return Response(self.provider_id, options[0][1], float("nan"))
-        minutes, base = min(options, key=lambda o: o[0])
-        return Response(self.provider_id, base, minutes + delay)
+        minutes, base, helicopters = min(options, key=lambda o: o[0])
+        return Response(self.provider_id, base, minutes + delay, helicopters)
 
     def medevac_options(self, lat: float, lon: float, today: date, rainy: bool):
         """(base, km to casualty, helicopter speed) for bases with a free medevac helicopter in range."""
@@ -146,7 +169,7 @@ class AirProvider(mesa.Agent):
         speed = self._helicopter_speed(rainy)
         out = []
         for base in self.helicopter_bases:
-            if self.helicopters_used.get(base.name, 0) >= s.helicopters or not self.base_serving(base):
+            if not self.base_serving(base) or self.free_helicopters(base) < 1:
                 continue
             d = float(km_between(base.lat, base.lon, lat, lon))
             if d <= s.helicopter_range_km:

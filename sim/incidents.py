@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from sim.air_support import Response
 from sim.armed_group import camp_attack_weights, garrison_defence_factor
 from sim.ied import detection_probability, detonation_casualty_means, meet_probability
 from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
@@ -58,27 +59,28 @@ class IncidentResolver:
     def request_support(self, lat: float, lon: float, group) -> float:
         """Close air support / quick reaction: minutes until the fastest granted provider arrives (NaN: none)."""
         m, rec = self.m, self.m.recorder
-        best, refused = None, False
+        best, best_provider, refused = None, None, False
         for provider in m.air:
             response = provider.close_support(lat, lon, m.today, m.rainy, self.rng_air)
             if response is None:
                 continue
             if math.isnan(response.minutes):
                 refused = True
-            elif best is None or response.minutes < best:
-                best = response.minutes
+            elif best is None or response.minutes < best.minutes:
+                best, best_provider = response, provider
         if best is None and not refused:
             return float("nan")               # nobody could have come: not a request
         rec.add("air_requests", 1)
         if best is None:
             rec.add("air_refused", 1)
             return float("nan")
+        best_provider.task(best)
         rec.add("air_served", 1)
-        rec.add("air_response_minutes_sum", best)
+        rec.add("air_response_minutes_sum", best.minutes)
         rec.add("air_response_count", 1)
         if group is not None:
             group.attrite(1)
-        return best
+        return best.minutes
 
     def surgical_units(self) -> list[tuple[float, float]]:
         m = self.m
@@ -119,7 +121,7 @@ class IncidentResolver:
                 by_air = air_medevac_minutes(km, to_surgery_km, speed_kmh=speed,
                                              readiness_minutes=provider.spec.helicopter_readiness_minutes,
                                              request_minutes=med.request_minutes, extra_delay_minutes=delay)
-                provider.helicopters_used[base.name] = provider.helicopters_used.get(base.name, 0) + 1
+                provider.task(Response(provider.provider_id, base, by_air, helicopters=1))
                 rec.add("air_served", 1)
                 minutes = min(minutes, by_air)
                 break

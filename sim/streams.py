@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Subsystem streams in a fixed order; append new names at the end so existing streams keep their numbers.
-STREAMS: tuple[str, ...] = ("mesa", "armed_groups", "ieds", "convoys", "camps", "patrols", "air", "medical")
+STREAMS: tuple[str, ...] = ("mesa", "armed_groups", "ieds", "convoys", "camps", "patrols", "air", "medical", "air_availability")
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:

@@ -214,3 +214,24 @@ def test_a_convoy_that_loses_every_vehicle_leaves_the_road(short):
     assert camp.en_route_t == pytest.approx(max(0.0, en_route_before - convoy.ordered_t))  # the camp can reorder
     for _ in range(convoy.travel_days + 3):
         model.step()                              # the run goes on
+
+
+def test_more_attack_helicopters_fly_a_pair_on_more_days(base):
+    """Close air support needs a serviceable pair: 2 helicopters give a pair on about 0.7^2 of days, 4 on most."""
+    def pair_days(helicopters: int) -> float:
+        providers = base.model_dump()["air_support"]["providers"]
+        providers["attack"] = {"operator": "un", "helicopter_bases": ["Gao"], "helicopters": helicopters,
+                               "close_air_support": True, "helicopter_availability": 0.7}
+        sc = variant(base, start=date(2016, 1, 1), end=date(2016, 12, 31), air_support__providers=providers)
+        model = PeacekeepingModel(scenario=sc, seed=5)
+        attack = next(p for p in model.air if p.provider_id == "attack")
+        gao = attack.helicopter_bases[0]
+        days = 0
+        for _ in range(300):
+            attack.new_day()
+            days += attack.free_helicopters(gao) >= 2
+        return days / 300
+
+    two, four = pair_days(2), pair_days(4)
+    assert 0.38 < two < 0.60
+    assert four > 0.85

@@ -7,8 +7,11 @@ passes)`` (patrols vary their routes and move in fewer vehicles than convoys). A
 camp by its share of the passes, and the patrol's contingent drawn from that camp's garrison (decision
 ``patrols.ied``).
 
+Patrol effort and reach follow the camp's posture (``posture.py``): its patrols per day, and the reach of its
+patrols, are scaled by its movement factor m.
+
 Coverage (a reported metric): the share of civilian-threat hotspots (theatre hotspots of ``hotspot_kinds`` in the
-year, weighted by their number of events) within ``patrol_reach_km`` of an open camp, each counted at the effort
+year, weighted by their number of events) within ``patrol_reach_km`` x m of an open camp, each counted at the effort
 of the best-placed camp, min(1, camp patrol-km / ``reference_patrol_km_per_day``).
 """
 
@@ -99,12 +102,12 @@ class PatrolNetwork:
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
-            within = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :]) <= p.patrol_reach_km
-            self.hotspots[year] = (within.astype(float), np.array([h.events for h in rows], dtype=float))
+            distance = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :])
+            self.hotspots[year] = (distance, np.array([h.events for h in rows], dtype=float))
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
         self.coverage_today = 0.0
-        self._coverage_of: tuple[int, np.ndarray] | None = None   # (year, patrol km by camp) coverage_today is for
+        self._coverage_of: tuple | None = None    # (year, patrol km by camp, reach by camp) coverage_today is for
         self.ied_draws = model.streams.decision("patrols.ied")
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,9 +121,10 @@ class PatrolNetwork:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
         return (patrol_km @ self.share) / self.length_km
 
-    def coverage(self, year: int, patrol_km: np.ndarray) -> float:
-        within, weights = self.hotspots_for(year)
-        return coverage_share(within, effort_factor(patrol_km, self.params.reference_patrol_km_per_day), weights)
+    def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
+        distance, weights = self.hotspots_for(year)
+        return coverage_share(distance <= reach_km[None, :], effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
+                              weights)
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
@@ -138,11 +142,13 @@ class PatrolNetwork:
         passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
         if total > 0:
             self._meet_ieds(km, passes)
-        # Coverage depends only on the year's hotspots and the patrol effort by camp, which change a few times a
-        # year (garrisons, openings, closures): recompute it only then.
-        if self._coverage_of is None or self._coverage_of[0] != m.year or not np.array_equal(self._coverage_of[1], km):
-            self.coverage_today = self.coverage(m.year, km)
-            self._coverage_of = (m.year, km)
+        # Coverage depends only on the year's hotspots and the patrol effort and reach by camp: recompute it only
+        # when one of them changed.
+        reach = p.patrol_reach_km * m.posture.camp_factor
+        key = self._coverage_of
+        if key is None or key[0] != m.year or not np.array_equal(key[1], km) or not np.array_equal(key[2], reach):
+            self.coverage_today = self.coverage(m.year, km, reach)
+            self._coverage_of = (m.year, km, reach.copy())
         m.recorder.set("coverage", self.coverage_today)
         return passes
 
@@ -174,13 +180,14 @@ class PatrolNetwork:
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])
             record.add("ied_met", int(found[i] + detonated[i]))
+            m.posture.ied_event(s, int(found[i] + detonated[i]))
             for _ in range(int(found[i])):
                 record.add("ied_found", 1)
                 m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
-                                   killed=0, wounded=0, home_sector=camp.sector)
+                                   killed=0, wounded=0, camp=camp)
             for _ in range(int(detonated[i])):
                 record.add("ied_detonated", 1)
                 killed, wounded, _ = detonation(rng, p.ieds, m.profile(contingent).vehicle_protection_share,
                                                 p.patrols.persons_per_patrol)
                 m.incidents.record(kind="ied_detonation", target="patrol", where=where, contingent=contingent,
-                                   killed=killed, wounded=wounded, home_sector=camp.sector)
+                                   killed=killed, wounded=wounded, camp=camp)

@@ -2,8 +2,9 @@
 
 Patrols are not individual agents (a camp sends a few a day for years); the camp's daily patrol effort is spread
 over the road segments within ``patrol_reach_km`` of it, in proportion to their length. Each segment then gets a
-fractional number of patrol passes; a device there is met with ``meet_probability(p x ied_exposure_factor,
-passes)`` (patrols vary their routes and move in fewer vehicles than convoys). A device met is attributed to a
+fractional number of patrol passes; a device there is met with 1 - (1 - p_v x ied_exposure_factor)^(passes x
+vehicles_per_patrol) (``ied.meet_probability``; patrols vary their routes, so they meet a given device less often
+than a convoy on the main road). A device met is attributed to a
 camp by its share of the passes, and the patrol's contingent drawn from that camp's garrison (decision
 ``patrols.ied``).
 
@@ -52,10 +53,13 @@ class PatrolParams(StrictModel):
         200.0, unit="km/day", gt=0,
         description="Patrol effort at which a camp's coverage of its hotspots is full; less effort covers proportionally less.",
         source="assumption")
+    vehicles_per_patrol: int = param(
+        7, unit="vehicles", ge=1, description="Vehicles in one patrol (each can set off a device it drives over).",
+        source="assumption: a reinforced platoon in 6-8 vehicles")
     ied_exposure_factor: float = param(
-        0.1, unit="factor", ge=0, le=1,
-        description="Patrols meet IEDs on the segments near their camp at this fraction of a convoy's per-km rate.",
-        source="assumption: patrols vary routes and move in fewer vehicles")
+        0.25, unit="factor", ge=0, le=1,
+        description="Patrols meet a given device near their camp at this fraction of a convoy vehicle's rate (they vary their routes off the main road).",
+        source="assumption; prior 0.05-0.5")
     hotspot_kinds: tuple[str, ...] = param(
         ("violence_against_civilians",), unit="event kinds",
         description="Kinds of conflict events (hotspots.csv) that mark a civilian-threat hotspot.",
@@ -155,10 +159,11 @@ class PatrolNetwork:
     def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
         """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
         m, p = self.model, self.model.params
-        segs = np.flatnonzero(passes > 0)
-        if not m.ieds.count[segs].any():
+        segs = np.flatnonzero((passes > 0) & (m.ieds.count > 0))      # patrolled segments with devices on them
+        if len(segs) == 0:
             return
-        p_meet = meet_probability(p.ieds.encounter_probability * p.patrols.ied_exposure_factor, passes[segs])
+        p_meet = meet_probability(p.ieds.encounter_probability_per_vehicle * p.patrols.ied_exposure_factor,
+                                  passes[segs] * p.patrols.vehicles_per_patrol)
         by_camp = patrol_km[:, None] * self.share[:, segs]            # camp x segment patrol-km
 
         def p_detect():

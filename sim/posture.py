@@ -87,12 +87,14 @@ class PostureParams(StrictModel):
 
 
 def movement_factor(losses, ied_per_100km, cover, p: PostureParams, restriction: float = 1.0):
-    """The movement factor m (module docstring) for given losses, IED density and casevac cover (numbers or
-    arrays, one per camp)."""
-    m = (1.0 - p.loss_sensitivity * np.minimum(1.0, np.divide(losses, p.loss_reference_casualties))
-         - p.ied_sensitivity * np.minimum(1.0, np.divide(ied_per_100km, p.ied_reference_per_100km))
-         - p.casevac_sensitivity * (1.0 - np.asarray(cover)))
-    return np.clip(m, p.min_movement_factor, 1.0) * restriction
+    """The movement factor m (module docstring) for given losses, IED density and casevac cover: numbers, or numpy
+    arrays with one value per camp (the same formula either way)."""
+    # builtin min and max are twenty times faster than numpy's on plain floats (route factors are scalars)
+    low, high = (np.minimum, np.maximum) if isinstance(losses, np.ndarray) else (min, max)
+    m = (1.0 - p.loss_sensitivity * low(1.0, losses / p.loss_reference_casualties)
+         - p.ied_sensitivity * low(1.0, ied_per_100km / p.ied_reference_per_100km)
+         - p.casevac_sensitivity * (1.0 - cover))
+    return low(1.0, high(p.min_movement_factor, m)) * restriction
 
 
 class Posture:
@@ -161,7 +163,7 @@ class Posture:
         """Movement factor for a road move ordered by ``camp`` along ``route``."""
         losses = self.losses[self.camp_index[camp.name]] if camp is not None else 0.0
         density, covered = self._density_and_cover(route)
-        return float(movement_factor(losses, density, covered, self.params, self.restriction))
+        return movement_factor(float(losses), density, covered, self.params, self.restriction)
 
     def route_speed_factor(self, route: np.ndarray) -> float:
         """Convoy speed multiplier on a route under IED threat."""

@@ -139,7 +139,8 @@ class PatrolNetwork:
     def step(self) -> np.ndarray:
         """Today's patrols: patrol-km by camp, exposure to devices, coverage. Returns the passes per segment."""
         m, p = self.model, self.params
-        km = np.array([c.patrols_per_day() * p.patrol_length_km if c.is_open() else 0.0 for c in m.camps])
+        persons = np.fromiter((c.persons if c.open else 0.0 for c in m.camps), dtype=float, count=len(m.camps))
+        km = persons / 1000.0 * p.patrols_per_1000_troops_per_day * m.posture.camp_factor * p.patrol_length_km
         self.km_by_camp = km
         total = float(km.sum())
         m.recorder.add("patrol_km", total)
@@ -164,11 +165,17 @@ class PatrolNetwork:
             return
         p_meet = meet_probability(p.ieds.encounter_probability_per_vehicle * p.patrols.ied_exposure_factor,
                                   passes[segs] * p.patrols.vehicles_per_patrol)
-        by_camp = patrol_km[:, None] * self.share[:, segs]            # camp x segment patrol-km
+        by_camp = None
+
+        def camp_km():                                                   # camp x segment patrol-km
+            nonlocal by_camp
+            if by_camp is None:
+                by_camp = patrol_km[:, None] * self.share[:, segs]
+            return by_camp
 
         def p_detect():
             training = np.array([c.training for c in m.camps])
-            seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
+            seg_training = (training @ camp_km()) / np.maximum(camp_km().sum(axis=0), 1e-12)
             return detection_probability(
                 base=p.ieds.base_detection_probability, training=seg_training,
                 training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
@@ -180,7 +187,7 @@ class PatrolNetwork:
         record = m.recorder
         for i in np.flatnonzero(found + detonated):
             s = int(segs[i])
-            weights = by_camp[:, i]
+            weights = camp_km()[:, i]
             camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])

@@ -103,6 +103,7 @@ class PatrolNetwork:
                 by_year.setdefault(h.year, []).append(h)
         self.years = sorted(by_year)
         self.hotspots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._hotspots_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}     # any year -> its data year's
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
@@ -116,10 +117,12 @@ class PatrolNetwork:
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
-        if not self.years:
-            return np.zeros((0, self.share.shape[0])), np.zeros(0)
-        nearest = min(self.years, key=lambda y: (abs(y - year), -y))
-        return self.hotspots[nearest]
+        if year not in self._hotspots_of:
+            if not self.years:
+                self._hotspots_of[year] = (np.zeros((0, self.share.shape[0])), np.zeros(0))
+            else:
+                self._hotspots_of[year] = self.hotspots[min(self.years, key=lambda y: (abs(y - year), -y))]
+        return self._hotspots_of[year]
 
     def passes(self, patrol_km: np.ndarray) -> np.ndarray:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""

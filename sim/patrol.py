@@ -28,6 +28,7 @@ from sim.roads import km_between
 
 RESULTS = (
     Result("patrol_km", "km", "Patrol distance", "Kilometres driven by patrols.", daily=True),
+    Result("patrols", "patrols", "Patrols", "Patrols sent out by open camps (fractional: the daily rate)."),
     Result("coverage", "share 0-1", "Hotspot coverage",
            "Share of civilian-threat hotspots within patrol reach of an open camp, weighted by patrol effort.",
            kind="level", daily=True),
@@ -147,6 +148,7 @@ class PatrolNetwork:
         self.km_by_camp = km
         total = float(km.sum())
         m.recorder.add("patrol_km", total)
+        m.recorder.add("patrols", total / p.patrol_length_km)
         passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
         if total > 0:
             self._meet_ieds(km, passes)

@@ -6,12 +6,14 @@ written by ``save``), so that a figure found in a slide deck months later can be
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "MPLBACKEND" not in os.environ:  # headless files by default; a notebook (MPLBACKEND=inline) keeps its backend
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 

@@ -25,21 +25,23 @@ from sim.theatre import SECTORS, Theatre
 ROOT = "Scenario"
 PARTIAL = "Partial"
 NULL = {"type": "null"}
-# Where a field holds a theatre name: (definition, property) -> (where in the property, which names).
-# "value": the string itself (or its string branch); "items": each item of a list; "keys": each key of a mapping.
-ENUMS: dict[tuple[str, str], tuple[str, str]] = {
-    ("Camps", "resupply_hubs"): ("items", "camp"),
-    ("ArmedGroup", "sectors"): ("items", "sector"),
-    ("ArmedGroup", "sector_weights"): ("keys", "sector"),
-    ("AirProvider", "helicopter_bases"): ("items", "base"),
-    ("AirProvider", "fixed_wing_bases"): ("items", "base"),
-    ("FrenchBaseLeft", "base"): ("value", "french_base"),
-    ("CampCloses", "camp"): ("value", "camp"),
-    ("CampCloses", "transfer_to"): ("value", "camp"),
-    ("ContingentLeaves", "contingent"): ("value", "contingent"),
-    ("ContingentLeaves", "camps"): ("items", "camp"),
-    ("GroundMovementRestricted", "hubs"): ("items", "camp"),
-    (ROOT, "contingents"): ("keys", "contingent"),
+# Where a field holds a theatre name, by its key path in a scenario file (the format, not the Python classes, so a
+# renamed parameter class does not lose its enum): "*" is any key of a mapping, an action name picks that kind of
+# event. -> (where in the field, which names): "value" the string itself (or its string branch), "items" each item
+# of a list, "keys" each key of a mapping.
+ENUMS: dict[tuple[str, ...], tuple[str, str]] = {
+    ("camps", "resupply_hubs"): ("items", "camp"),
+    ("armed_groups", "*", "sectors"): ("items", "sector"),
+    ("armed_groups", "*", "sector_weights"): ("keys", "sector"),
+    ("air_support", "providers", "*", "helicopter_bases"): ("items", "base"),
+    ("air_support", "providers", "*", "fixed_wing_bases"): ("items", "base"),
+    ("events", "*", "french_base_left", "base"): ("value", "french_base"),
+    ("events", "*", "camp_closes", "camp"): ("value", "camp"),
+    ("events", "*", "camp_closes", "transfer_to"): ("value", "camp"),
+    ("events", "*", "contingent_leaves", "contingent"): ("value", "contingent"),
+    ("events", "*", "contingent_leaves", "camps"): ("items", "camp"),
+    ("events", "*", "ground_movement_restricted", "hubs"): ("items", "camp"),
+    ("contingents",): ("keys", "contingent"),
 }
 # Keywords that describe a property (kept on the nullable wrapper, for hovers and completion).
 DESCRIBING = ("title", "description", "default", "unit", "source")
@@ -78,10 +80,11 @@ def editor_schema(schema: dict[str, Any], theatre: Theatre) -> tuple[dict[str, A
 
 def add_enums(defs: dict[str, Any], names: dict[str, list[str]]) -> list[str]:
     missing = []
-    for (definition, prop), (where, kind) in ENUMS.items():
-        target = defs.get(definition, {}).get("properties", {}).get(prop)
-        if target is None:
-            missing.append(f"{definition}.{prop}")
+    for path, (where, kind) in ENUMS.items():
+        target = field_at(defs, path)
+        strings = [b for b in (target or {}).get("anyOf", [target]) if b and b.get("type") == "string"]
+        if target is None or (where == "value" and not strings):
+            missing.append(".".join(path))
             continue
         enum = {"enum": names[kind]}
         if where == "items":
@@ -89,12 +92,41 @@ def add_enums(defs: dict[str, Any], names: dict[str, list[str]]) -> list[str]:
         elif where == "keys":
             target["propertyNames"] = enum
         else:
-            strings = [b for b in target.get("anyOf", [target]) if b.get("type") == "string"]
-            if not strings:
-                missing.append(f"{definition}.{prop}")
-                continue
             strings[0].update(enum)
     return missing
+
+
+def field_at(defs: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    """The schema of the field at a scenario key path (see ``ENUMS``), inside ``defs`` (so it can be changed)."""
+    node: dict[str, Any] | None = defs[ROOT]
+    for part in path:
+        node = _object(defs, node)
+        if node is None:
+            return None
+        if part == "*":
+            node = node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None
+        elif "properties" in node:
+            node = node["properties"].get(part)
+        else:  # a union of event kinds: the branch whose action is ``part``
+            branches = [_object(defs, b) for b in node.get("oneOf", node.get("anyOf", []))]
+            node = next((b for b in branches if b and b.get("properties", {}).get("action", {}).get("const") == part),
+                        None)
+    return node
+
+
+def _object(defs: dict[str, Any], node: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Follow a reference, or the one non-null branch of an optional field, to the schema behind it."""
+    while node is not None:
+        if "$ref" in node:
+            node = defs.get(node["$ref"].removeprefix("#/$defs/"))
+        elif "anyOf" in node and "oneOf" not in node and all("$ref" in b or b == NULL for b in node["anyOf"]):
+            refs = [b for b in node["anyOf"] if b != NULL]
+            if len(refs) != 1:
+                return node
+            node = refs[0]
+        else:
+            return node
+    return None
 
 
 def partial(definition: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

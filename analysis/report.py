@@ -162,43 +162,49 @@ def _figures(batches: Sequence[Batch], compared: bool) -> tuple[dict | None, lis
     return forest, figures
 
 
+def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Sequence[str] | None,
+                   caveat_args: dict) -> tuple[dict, dict | None, str | None]:
+    """The headline block (findings against the first batch, or levels of a single one, and the caveats), the
+    effects table, and why there is no comparison (or None)."""
+    from analysis import compare as compare_mod
+    from analysis import headlines
+    from analysis.summary import ALL
+
+    base = batches[0]
+    block = {"intro": "", "findings": [], "levels": [], "caveats": [], "missing": ""}
+    if len(batches) == 1:
+        block.update(levels=headlines.levels(whole, compare_mod.window_days(batches).get(base.name)),
+                     caveats=headlines.caveats(None, failed_runs=base.n_failed, **caveat_args))
+        return block, None, None
+    try:
+        found, notes, _table = compare_mod.findings(batches, **caveat_args)
+        comparison = compare_mod.compare(batches, metrics)
+    except PkosimError as error:
+        block.update(missing=str(error), caveats=headlines.caveats(None, **caveat_args))
+        return block, None, str(error)
+    block.update(findings=found, caveats=notes,
+                 intro=f"Each alternative against {base.name}, paired over replications with the same seed.")
+    whole_run = comparison[comparison["year"] == ALL]
+    display = compare_mod.display_table(whole_run).drop(columns=["year"])
+    display["scenario"] = whole_run["scenario"].tolist()  # the baseline is in the heading
+    effects = html.table(display, numeric=("n", "paired 95% CI", "Welch 95% CI", "narrower"))
+    effects["row_classes"] = ["same" if headlines.is_identical(r) else "" for r in whole_run.to_dict("records")]
+    return block, effects, None
+
+
 def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = True, *,
                  calibration_missed: Sequence[str] = (), calibration_targets: int | None = None,
                  extra_caveats: Sequence[str] = ()) -> str:
     """The report as an HTML string. ``calibration_missed`` (labels of the calibration targets the model misses, of
     ``calibration_targets``) and ``extra_caveats`` are stated under the headline findings."""
-    from analysis import compare as compare_mod
-    from analysis import headlines
     from analysis import summary as summary_mod
 
     batches = find_batches(dirs)
     base = batches[0]
-    prov = provenance(batches)
     summary = summary_mod.summarize(batches, metrics)
     whole = summary[summary["year"] == summary_mod.ALL]
-    caveat_args = dict(calibration_missed=calibration_missed, calibration_targets=calibration_targets,
-                       extra=extra_caveats)
-    block = {"intro": "", "findings": [], "levels": [], "caveats": [], "missing": ""}
-    effects = effects_error = None
-    if len(batches) > 1:
-        try:
-            found, notes, _table = compare_mod.findings(batches, **caveat_args)
-            comparison = compare_mod.compare(batches, metrics)
-        except PkosimError as error:
-            effects_error = str(error)
-            block.update(missing=str(error), caveats=headlines.caveats(None, **caveat_args))
-        else:
-            block.update(findings=found, caveats=notes,
-                         intro=f"Each alternative against {base.name}, paired over replications with the same seed.")
-            display = compare_mod.display_table(comparison, whole_run_only=True).drop(columns=["year"])
-            display["scenario"] = comparison[comparison["year"] == summary_mod.ALL]["scenario"].tolist()
-            effects = html.table(display, numeric=("n", "paired 95% CI", "Welch 95% CI", "narrower"))
-            effects["row_classes"] = ["same" if headlines.is_identical(r) else ""
-                                      for r in comparison[comparison["year"] == summary_mod.ALL].to_dict("records")]
-    else:
-        block.update(levels=headlines.levels(whole, compare_mod.window_days(batches).get(base.name)),
-                     caveats=headlines.caveats(None, failed_runs=base.n_failed, **caveat_args))
-
+    block, effects, effects_error = headline_block(batches, whole, metrics, dict(
+        calibration_missed=calibration_missed, calibration_targets=calibration_targets, extra=extra_caveats))
     scenarios = pd.DataFrame([{
         "scenario": b.name, "description": b.description or "-",
         "window": f"{b.window[0]} to {b.window[1]}", "replications (ok)": b.n_ok,
@@ -206,13 +212,6 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
     summary_table = html.table(summary_mod.display_table(whole).drop(columns=["year"]),
                                numeric=("n", "mean", "median", "5-95%", "95% CI of mean"))
     forest, figure_list = _figures(batches, effects is not None) if figures else (None, [])
-
-    prov_table = html.key_value_table([{k: v for k, v in p.items() if k not in ("packages", "scenario")}
-                                       for p in prov], [p["scenario"] for p in prov])
-    packages = pd.DataFrame({p["scenario"]: p["packages"] for p in prov})
-    dirty = ", ".join(p["scenario"] for p in prov if p["git_dirty"])
-    meta = json.dumps([{k: p[k] for k in ("scenario", "scenario_hash", "pkosim_version", "git_commit", "git_dirty",
-                                          "root_seed")} for p in prov])
     start, end = base.window
     subtitle = [base.description] if base.description else []
     subtitle.append(f"{start} to {end}; {base.n_ok} replications per scenario; "
@@ -226,14 +225,29 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
         "report.html.j2",
         title=(f"{base.name} and {len(batches) - 1} alternative(s)" if len(batches) > 1 else base.name),
         subtitle=subtitle, baseline=base.name, heading="Headline findings", headline_block=block, toc=toc,
-        versions=", ".join(sorted({b.version for b in batches})), provenance_json=meta,
+        versions=", ".join(sorted({b.version for b in batches})),
         effects=effects, effects_error=effects_error, forest=forest,
         scenarios=html.table(scenarios, numeric=("replications (ok)", "failed runs", "root seed")),
         summary=summary_table, figures=figure_list,
         descriptions=[(b.name, b.description or "(no description)") for b in batches],
         assumptions=assumption_rows(batches) if len(batches) > 1 else None,
-        provenance=prov_table, packages=html.table(packages, index=True) if len(packages) else None, dirty=dirty,
+        **provenance_context(batches),
     )
+
+
+def provenance_context(batches: Sequence[Batch]) -> dict:
+    """The provenance section and the machine-readable provenance of the page."""
+    prov = provenance(batches)
+    packages = pd.DataFrame({p["scenario"]: p["packages"] for p in prov})
+    meta = json.dumps([{k: p[k] for k in ("scenario", "scenario_hash", "pkosim_version", "git_commit", "git_dirty",
+                                          "root_seed")} for p in prov])
+    return {
+        "provenance": html.key_value_table([{k: v for k, v in p.items() if k not in ("packages", "scenario")}
+                                            for p in prov], [p["scenario"] for p in prov]),
+        "packages": html.table(packages, index=True) if len(packages) else None,
+        "dirty": ", ".join(p["scenario"] for p in prov if p["git_dirty"]),
+        "provenance_json": meta,
+    }
 
 
 def write_report(dirs, out=None, metrics: Sequence[str] | None = None, **options) -> Path:

@@ -12,8 +12,9 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-import pandas as pd
 import pytest
+
+from analysis.compare import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -83,8 +84,9 @@ def test_four_helicopters_are_not_two(tutorial):
     """The four-helicopter effect is non-zero: on some key metric its interval excludes zero, or at least the
     paired runs differ (the old tutorial gave a difference of exactly zero in every replication)."""
     work, outputs = tutorial
-    table = pd.read_csv(work / "results" / "helicopters" / "cf_minusma_attack_helicopters" / "comparison.csv")
-    whole = table[(table["year"] == "all") & table["metric"].isin(KEY_METRICS)]
+    batches = work / "results" / "helicopters"
+    table = compare([batches / "cf_minusma_attack_helicopters", batches / "my_helicopters"], KEY_METRICS)
+    whole = table[table["year"] == "all"]
     assert set(whole["scenario"]) == {"my_helicopters"}
     clear = whole[(whole["ci_low"] > 0) | (whole["ci_high"] < 0)]
     differs = whole[(whole["sd_diff"] > 0) | (whole["diff"] != 0)]

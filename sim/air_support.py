@@ -141,8 +141,9 @@ class Offer:
 
     provider: "AirProvider"
     base: AirBase
-    minutes: float
-    helicopters: int    # helicopters the mission takes from the base (0: fighters)
+    minutes: float                     # until over the incident (close support) or at the surgical unit (medevac)
+    helicopters: int                   # helicopters the mission takes from the base (0: fighters)
+    reach_minutes: float = float("nan")  # medevac: until the helicopter is with the wounded
 
 
 class AirProvider(mesa.Agent):
@@ -250,10 +251,14 @@ class AirProvider(mesa.Agent):
                 continue
             d = float(km_between(base.lat, base.lon, lat, lon))
             if d <= s.helicopter_range_km and self.free_helicopters(base) >= 1:
-                minutes = s.helicopter_readiness_minutes + flight_minutes(d, speed) + flight_minutes(to_surgery_km, speed)
+                reach = s.helicopter_readiness_minutes + flight_minutes(d, speed)
+                minutes = reach + flight_minutes(to_surgery_km, speed)
                 if best is None or (minutes, base.name) < (best.minutes, best.base.name):
-                    best = Offer(self, base, minutes, 1)
-        return None if best is None else Offer(self, best.base, best.minutes + self._delay(), 1)
+                    best = Offer(self, base, minutes, 1, reach)
+        if best is None:
+            return None
+        delay = self._delay()
+        return Offer(self, best.base, best.minutes + delay, 1, best.reach_minutes + delay)
 
     def approves(self) -> bool:
         """From outside Mali, France grants a request with its approval share (one draw per request)."""
@@ -300,10 +305,12 @@ class AirSupport:
     def __init__(self, model, params: AirSupportParams, theatre, roads):
         self.model = model
         self.params = params
+        self.roads = roads
         self.french_bases_left: set[str] = set()
         self.providers = [AirProvider(model, pid, spec, theatre, roads.lat, roads.lon)
                           for pid, spec in sorted(params.providers.items())]
         self.surveillance = np.zeros(roads.n)
+        self._cover: tuple[tuple, np.ndarray, int] | None = None   # (inputs, cover, day computed for)
 
     def french_base_left(self, base: str) -> None:
         self.french_bases_left.add(base)
@@ -315,6 +322,51 @@ class AirSupport:
     def new_day(self) -> None:
         for provider in self.providers:
             provider.new_day()
+
+    def golden_hour_cover(self) -> np.ndarray:
+        """Per road segment, the chance that a casualty there can be reached by a medevac helicopter within the
+        golden hour and brought to surgery in time (``posture.py``): 1 - prod over (provider, base) of
+        (1 - in reach x P(a serviceable helicopter) x P(cleared to fly)). Recomputed only when its inputs change."""
+        m = self.model
+        if self._cover is not None and self._cover[2] == m.day:
+            return self._cover[1]
+        posture, medical = m.params.posture, m.params.medical
+        units = tuple(m.medical.surgical_units())
+        serving = tuple((p.provider_id, b.name) for p in self.providers if p.spec.medevac and p.spec.helicopters > 0
+                        and p.active() for b in p.helicopter_bases if p.base_serving(b))
+        allowed = m.host_state.expected_allowed_share(medevac=True)
+        key = (units, serving, allowed, m.rainy, tuple(p.outside() for p in self.providers))
+        if self._cover is not None and self._cover[0] == key:
+            self._cover = (key, self._cover[1], m.day)
+            return self._cover[1]
+        roads = self.roads
+        if units:
+            to_surgery = km_between(roads.lat[:, None], roads.lon[:, None], np.array([u[0] for u in units])[None, :],
+                                    np.array([u[1] for u in units])[None, :]).min(axis=1)
+        else:
+            to_surgery = np.full(roads.n, np.inf)
+        uncovered = np.ones(roads.n)
+        for provider in self.providers:
+            s = provider.spec
+            if not (s.medevac and s.helicopters > 0 and provider.active()):
+                continue
+            speed = provider._helicopter_speed()
+            cleared = allowed if s.subject_to_host_refusal else 1.0
+            if provider.outside():
+                cleared *= s.approval_share_when_outside
+            available = 1.0 - (1.0 - s.helicopter_availability) ** s.helicopters
+            delay = medical.request_minutes + s.helicopter_readiness_minutes + provider._delay()
+            for base in provider.helicopter_bases:
+                if not provider.base_serving(base):
+                    continue
+                out_km = km_between(base.lat, base.lon, roads.lat, roads.lon)
+                reach = delay + flight_minutes(out_km, speed)
+                ok = ((out_km <= s.helicopter_range_km) & (reach <= posture.golden_hour_minutes)
+                      & (reach + flight_minutes(to_surgery, speed) <= posture.surgery_limit_minutes))
+                uncovered *= 1.0 - ok * available * cleared
+        cover = 1.0 - uncovered
+        self._cover = (key, cover, m.day)
+        return cover
 
     def allocate_surveillance(self, priority: np.ndarray) -> None:
         """Today's air picture: providers, in a fixed order, watch the busiest segments the others left."""
@@ -354,11 +406,11 @@ class AirSupport:
         record.add("close_support_minutes_sum", flown.minutes)
         return flown.minutes
 
-    def medevac(self, lat: float, lon: float, to_surgery_km: float) -> float | None:
-        """Minutes from the request to the surgical unit by the fastest medevac flight that may fly (None: none)."""
+    def medevac(self, lat: float, lon: float, to_surgery_km: float) -> Offer | None:
+        """The fastest medevac flight that may fly (its ``reach_minutes`` and ``minutes`` to surgery count from the
+        approved request), or None."""
         offers = [o for p in self.providers if (o := p.medevac_offer(lat, lon, to_surgery_km)) is not None]
         flown = self._fly(offers, medevac=True)
-        if flown is None:
-            return None
-        self.model.recorder.add("medevac_flights", 1)
-        return flown.minutes
+        if flown is not None:
+            self.model.recorder.add("medevac_flights", 1)
+        return flown

@@ -6,9 +6,13 @@ Each day a group
   segments with weights (learned traffic + prior) ^ traffic_preference x sector weight x (1 - surveillance_deterrence
   x surveillance); part of what surveillance deters is laid elsewhere (``surveillance_relocation_share``), the rest
   is not laid;
-- ambushes convoys and patrols, shells camps and mounts complex attacks at monthly and yearly rates x capacity
-  (``attacks.py`` resolves them); camps are chosen with less surveillance and, for complex attacks, smaller
-  garrisons preferred;
+- ambushes convoys and patrols in proportion to the MINUSMA traffic in its area (``ambushes_per_1000_convoy_km``
+  and ``ambushes_per_1000_patrol_km`` x capacity, each kilometre weighted by its sector's weight), shells camps and
+  mounts complex attacks at monthly and yearly rates x capacity (``attacks.py`` resolves them); camps are chosen
+  with less surveillance and, for complex attacks, smaller garrisons preferred;
+- directs ``share_against_minusma`` of its effort at MINUSMA (the rest at Malian forces and others): every rate
+  above is multiplied by it, and dated ``armed_group_targeting`` events change it (e.g. 2022, when armed groups
+  turned on the Malian army and its Russian partners);
 - loses capacity to close air support flown against it (``air_attrition_per_sortie``).
 
 Events of each kind are a Poisson process whose rate changes day by day. They are drawn as waiting times (time
@@ -51,7 +55,9 @@ class ArmedGroupParams(StrictModel):
         json_schema_extra={"unit": "relative weight", "source": "assumption"},
     )
     ieds_per_week: float = param(0.5, unit="devices/week", ge=0, description="IEDs laid per week at capacity 1.", source=ASSUMPTION)
-    ambushes_per_month: float = param(0.2, unit="attacks/month", ge=0, description="Ambushes on convoys per month at capacity 1.", source=ASSUMPTION)
+    ambushes_per_1000_convoy_km: float = param(0.01, unit="ambushes/1000 convoy-km", ge=0, description="Ambushes per 1,000 km driven by MINUSMA convoys in the group's area (weighted by sector weight), at capacity 1.", source=ASSUMPTION)
+    ambushes_per_1000_patrol_km: float = param(0.001, unit="ambushes/1000 patrol-km", ge=0, description="Ambushes per 1,000 km driven by MINUSMA patrols from camps in the group's area (weighted by sector weight), at capacity 1.", source="assumption: patrols vary their routes and are harder to plan against; prior 0-0.01")
+    share_against_minusma: float = share(1.0, description="Share of the group's effort (devices, ambushes, camp attacks) directed at MINUSMA rather than Malian forces and others; armed_group_targeting events change it.", source="assumption; dated shifts are events with their sources")
     indirect_fire_per_month: float = param(2.0, unit="attacks/month", ge=0, description="Rocket or mortar attacks on camps per month at capacity 1.", source="assumption: Kidal and Aguelhok were shelled often (camps.csv)")
     complex_attacks_per_year: float = param(1.5, unit="attacks/year", ge=0, description="Complex (ground assault) attacks on camps per year at capacity 1.", source="e.g. Aguelhok 2019-01-20, Timbuktu 2018-04-14 (camps.csv)")
     capacity_growth_per_year: float = param(0.0, unit="share/year", ge=-1, le=5, description="Relative change of capacity per year (0.1 = +10%/year).", source=ASSUMPTION)
@@ -145,12 +151,15 @@ class ArmedGroup(mesa.Agent):
         self.segments = segments
         self.camps = camps
         self.capacity = 1.0
+        self.share_against_minusma = spec.share_against_minusma
         self.traffic = np.zeros(len(segments))
         self.memory = math.exp(-1.0 / spec.traffic_memory_days)
         self.daily_growth = (1.0 + spec.capacity_growth_per_year) ** (1.0 / DAYS_PER_YEAR)
         weights = spec.sector_weights
         self.segment_weight = np.array([weights.get(sec, 1.0) for sec in model.roads.sector[segments]], dtype=float)
         self.camp_weight = {c.name: weights.get(c.sector, 1.0) for c in camps}
+        self._weight_by_segment = np.zeros(model.roads.n)
+        self._weight_by_segment[segments] = self.segment_weight
         streams = model.streams
         self.laying = streams.decision(f"{group_id}.ied_laying")
         self.ied_arrivals = Arrivals(streams.decision(f"{group_id}.ied_timing"))
@@ -161,6 +170,10 @@ class ArmedGroup(mesa.Agent):
         self.fire_draws = streams.decision(f"{group_id}.indirect_fire")
         self.assault_draws = streams.decision(f"{group_id}.complex_attack")
         self.ambushes_today = self.fire_today = self.assaults_today = 0
+
+    def segment_weight_of(self, segments: np.ndarray) -> np.ndarray:
+        """Sector weights of some of the group's segments (global indices)."""
+        return self._weight_by_segment[segments]
 
     def acting(self) -> bool:
         return self.spec.active_from is None or self.model.today >= self.spec.active_from
@@ -173,13 +186,22 @@ class ArmedGroup(mesa.Agent):
     def scale_capacity(self, factor: float) -> None:
         self.capacity *= factor
 
+    def target(self, share: float) -> None:
+        """An ``armed_group_targeting`` event: the share of its effort against MINUSMA from today."""
+        self.share_against_minusma = share
+
+    @property
+    def effort(self) -> float:
+        """Capacity directed at MINUSMA: what every rate is multiplied by."""
+        return self.capacity * self.share_against_minusma
+
     def attrite(self, sorties: int) -> None:
         self.capacity *= (1.0 - self.spec.air_attrition_per_sortie) ** sorties
 
     def lay_ieds(self, surveillance: np.ndarray) -> np.ndarray:
         """Segments (global indices) where devices are laid today."""
         s = self.spec
-        intended = s.ieds_per_week / DAYS_PER_WEEK * self.capacity
+        intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
         if intended <= 0 or len(self.segments) == 0:
             return np.zeros(0, dtype=np.int64)
         laid_share, q = emplacement_plan(
@@ -193,11 +215,24 @@ class ArmedGroup(mesa.Agent):
         return self.segments[pick(self.laying.generator(), q, n)]
 
     def plan_attacks(self) -> None:
-        """How many ambushes, shellings and assaults the group mounts today."""
-        s, c = self.spec, self.capacity
-        self.ambushes_today = self.ambush_arrivals.today(s.ambushes_per_month / DAYS_PER_MONTH * c)
+        """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""
+        s, c = self.spec, self.effort
         self.fire_today = self.fire_arrivals.today(s.indirect_fire_per_month / DAYS_PER_MONTH * c)
         self.assaults_today = self.assault_arrivals.today(s.complex_attacks_per_year / DAYS_PER_YEAR * c)
+
+    def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray, camps: list) -> tuple[float, float]:
+        """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km)."""
+        roads = self.model.roads
+        convoy = float((convoy_passes[self.segments] * roads.length_km[self.segments]) @ self.segment_weight)
+        patrol = sum(patrol_km_by_camp[i] * self.camp_weight[c.name] for i, c in enumerate(camps)
+                     if c.name in self.camp_weight)
+        return convoy, patrol
+
+    def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
+        """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""
+        s = self.spec
+        rate = (convoy_km * s.ambushes_per_1000_convoy_km + patrol_km * s.ambushes_per_1000_patrol_km) / 1000.0
+        self.ambushes_today = self.ambush_arrivals.today(rate * self.effort)
 
     def end_day(self) -> None:
         self.capacity *= self.daily_growth

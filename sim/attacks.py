@@ -4,9 +4,10 @@ The group decides how many attacks it mounts today (``armed_group.py``); this mo
 group's own random numbers (decisions ``<group>.ambush``, ``<group>.indirect_fire``, ``<group>.complex_attack``):
 the target, close air support (``AirSupport.close_support``), and the casualties.
 
-- Ambush: a convoy on the road in the group's area today (weighted by the sector weight of its home camp), at one
-  of the group's segments it passes; failing that, a patrol near an open camp of the area that patrolled yesterday
-  (weighted by patrol-km x sector weight). Killed ~ Binomial(NegBin(mean, k), air factor), wounded ~
+- Ambush: on a convoy or a patrol, in proportion to the ambush rate each kind of traffic carries
+  (``armed_group.plan_ambushes``): a convoy on the road in the group's area today, weighted by the sector-weighted
+  km it drove there, at one of those segments; or a patrol of an open camp of the area that patrolled yesterday,
+  weighted by its patrol-km x sector weight. Killed ~ Binomial(NegBin(mean, k), air factor), wounded ~
   Poisson(mean x air factor), capped by the people exposed.
 - Indirect fire: an open camp, less watched camps preferred; killed and wounded ~ Poisson. Harmless shelling is
   not logged.
@@ -47,31 +48,37 @@ class Attacks:
     def ambush(self, group) -> None:
         m, spec = self.model, group.spec
         rng = group.ambush_draws.generator()
-        in_area = [c for c in m.logistics.convoys if len(c.today_segments) and
-                   (self.segment_group[c.today_segments] == group.group_id).any()]
-        if in_area:
-            weights = np.array([group.camp_weight.get(c.camp.name, 1.0) for c in in_area])
-            convoy = in_area[int(pick(rng, weights))]
-            segs = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
+        convoys, convoy_km = [], []
+        for convoy in m.logistics.convoys:
+            mine = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
+            if len(mine):
+                convoys.append((convoy, mine))
+                convoy_km.append(float(m.roads.length_km[mine] @ group.segment_weight_of(mine)))
+        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open()
+                 and m.patrols.km_by_camp[i] > 0]
+        patrol_km = [m.patrols.km_by_camp[i] * group.camp_weight[c.name] for i, c in camps]
+        on_convoys = sum(convoy_km) * spec.ambushes_per_1000_convoy_km
+        on_patrols = sum(patrol_km) * spec.ambushes_per_1000_patrol_km
+        if on_convoys + on_patrols <= 0:
+            return
+        convoy = None
+        if rng.random() * (on_convoys + on_patrols) < on_convoys:
+            convoy, segs = convoys[int(pick(rng, np.array(convoy_km)))]
             where = at_segment(m, int(segs[int(rng.integers(len(segs)))]), group.group_id)
-            exposed, contingent, home, target = convoy.persons, convoy.contingent, convoy.camp.sector, "convoy"
-            convoy.attacked_by_ambush()
+            exposed, contingent, camp, target = convoy.persons, convoy.contingent, convoy.camp, "convoy"
+            convoy.ambushed()
         else:
-            camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open()
-                     and m.patrols.km_by_camp[i] > 0]
-            if not camps:
-                return
-            weights = np.array([m.patrols.km_by_camp[i] * group.camp_weight[c.name] for i, c in camps])
-            _, camp = camps[int(pick(rng, weights))]
+            _, camp = camps[int(pick(rng, np.array(patrol_km)))]
             where = at_camp(camp, group.group_id)
-            exposed, contingent, home, target = (m.params.patrols.persons_per_patrol, camp.pick_contingent(rng),
-                                                 camp.sector, "patrol")
+            exposed, contingent, target = m.params.patrols.persons_per_patrol, camp.pick_contingent(rng), "patrol"
         support, factor = self._support(where.lat, where.lon, group)
         killed = min(int(rng.binomial(clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion),
                                       factor)), int(exposed))
         wounded = min(int(rng.poisson(spec.ambush_wounded_mean * factor)), int(exposed) - killed)
-        m.incidents.record(kind="ambush", target=target, where=where, contingent=contingent, killed=killed,
-                           wounded=wounded, home_sector=home, support=support)
+        deaths = m.incidents.record(kind="ambush", target=target, where=where, contingent=contingent, killed=killed,
+                                    wounded=wounded, camp=camp, support=support)
+        if convoy is not None:
+            convoy.casualties(killed, deaths, wounded, rng)
 
     def _target_camp(self, group, rng, prefer_small: bool):
         m = self.model
@@ -98,8 +105,7 @@ class Attacks:
         if killed == 0 and wounded == 0:
             return                                    # harmless shelling: not logged as an incident
         m.incidents.record(kind="indirect_fire", target="camp", where=at_camp(camp, group.group_id),
-                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded,
-                           home_sector=camp.sector)
+                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp)
 
     def complex_attack(self, group) -> None:
         m, spec = self.model, group.spec
@@ -114,5 +120,5 @@ class Attacks:
         killed = min(int(rng.binomial(base, factor)), exposed)
         wounded = min(int(rng.poisson(base * spec.complex_attack_wounded_per_killed * factor)), exposed - killed)
         m.incidents.record(kind="complex_attack", target="camp", where=at_camp(camp, group.group_id),
-                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded,
-                           home_sector=camp.sector, support=support)
+                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp,
+                           support=support)

@@ -2,12 +2,13 @@
 
 A camp's garrison each year is the theatre's Geo-PKO camp-year strength x ``camps.strength_scale``, minus the
 contingents that have left (``contingent_leaves``). It consumes supplies every day and orders a resupply convoy
-from its hub when stock plus what is on the road falls below ``reorder_stock_days`` (hubs are supplied from
-outside the modelled network). Contingents rotate every ``rotation_interval_days`` (each camp's first rotation at
-a random point of the interval, decision ``camps.rotation``); the share not flown goes by road. From
-``withdrawal_lead_days`` before its closing date a camp sends its people and equipment out in convoys every
-``withdrawal_convoy_interval_days`` (people partly by air when flights are allowed); whatever equipment is still
-there on the closing day is left or destroyed, a reported metric.
+from its hub when stock plus what is on the road falls below ``reorder_stock_days``, at most once in
+``convoys.min_days_between_convoys`` divided by its posture's movement factor for the route (``posture.py``), as
+much as the hub's free trucks and capacity allow (``logistics.py``; hubs are supplied from outside the modelled
+network); when its road resupply is blocked it asks for air resupply. Contingents rotate every
+``rotation_interval_days`` (each camp's first rotation at a random point of the interval, decision
+``camps.rotation``); the share not flown goes by road, unless rotations are suspended or the camp's posture keeps
+only essential moves. From ``withdrawal.lead_days`` before its closing date the camp withdraws (``withdrawal.py``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import numpy as np
 
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
+from sim.withdrawal import Withdrawal
 
 KG_PER_TONNE = 1000.0
 PER_THOUSAND = 1000.0
+ROTATION_RETRY_DAYS = 7   # a postponed rotation is tried again a week later
 
 RESULTS = (
     Result("camp_days_below_critical", "camp-days", "Camp-days below critical stock",
@@ -31,10 +34,6 @@ RESULTS = (
     Result("open_camps", "camps", "Open camps", "Camps open at the end of the day.", kind="level", daily=True),
     Result("personnel_in_theatre", "persons", "Personnel in theatre", "People in open camps at the end of the day.",
            kind="level", daily=True),
-    Result("personnel_withdrawn", "persons", "Personnel withdrawn", "People who left closing camps.", integer=False),
-    Result("equipment_withdrawn_t", "tonnes", "Equipment withdrawn", "Equipment sent out of closing camps."),
-    Result("equipment_left_t", "tonnes", "Equipment left or destroyed",
-           "Equipment still in a camp on its closing day."),
 )
 
 
@@ -75,20 +74,6 @@ class CampParams(StrictModel):
     rotation_share_by_air: float = share(
         0.5, description="Share of rotating troops flown rather than driven (when flights are allowed).",
         source="assumption")
-    equipment_tonnes_per_person: float = param(
-        3.0, unit="tonnes/person", ge=0,
-        description="Equipment (vehicles, containers) a camp must move out when it closes, per person of its garrison.",
-        source="assumption: Barkhane moved ~400 containers with 300 troops from Gossi (barkhane.csv)")
-    withdrawal_lead_days: float = param(
-        60.0, unit="days", ge=0,
-        description="How long before its closing date a camp starts moving people and equipment out.",
-        source="assumption: 2023 closures were announced 4-10 weeks ahead")
-    withdrawal_convoy_interval_days: float = param(
-        7.0, unit="days", gt=0, description="Interval between withdrawal convoys leaving a closing camp.",
-        source="assumption")
-    airlift_personnel_share: float = share(
-        0.6, description="Share of a closing camp's people flown out (when flights are allowed; the rest go by road).",
-        source="assumption")
 
 
 class Camp(mesa.Agent):
@@ -109,11 +94,8 @@ class Camp(mesa.Agent):
         self.stocked = False
         self.last_order_day = -math.inf
         self.next_rotation_day = 0.0
-        self.withdrawing = False
-        self.people_to_move = 0.0
-        self.equipment_to_move_t = 0.0
-        self.people_per_move = 0.0
-        self.next_withdrawal_day = 0
+        self.received_equipment_t = 0.0      # equipment other closing camps sent here
+        self.withdrawal: Withdrawal | None = None
         self.finished = False
         self.plan_closure(record.closed, None)
 
@@ -122,10 +104,14 @@ class Camp(mesa.Agent):
         """Set the closing date (the theatre's, or a ``camp_closes`` event's) and who takes over the garrison."""
         self.closes = closes
         self.transfer_to = transfer_to
-        self.withdrawal_start = closes - timedelta(days=int(self.model.params.camps.withdrawal_lead_days))
+        self.withdrawal_start = closes - timedelta(days=int(self.model.params.withdrawal.lead_days))
 
     def is_open(self) -> bool:
         return self.opens <= self.model.today <= self.closes and not self.finished
+
+    @property
+    def withdrawing(self) -> bool:
+        return self.withdrawal is not None
 
     @property
     def garrison(self) -> dict[str, float]:
@@ -142,17 +128,23 @@ class Camp(mesa.Agent):
         self.training = (sum(n * self.model.profile(c).counter_ied_training for c, n in troops.items()) / self.persons
                          if self.persons > 0 else 0.0)
 
+    def garrison_mix(self) -> dict[str, float]:
+        """Share of the garrison by contingent."""
+        return {c: n / self.persons for c, n in self.garrison.items()} if self.persons > 0 else {}
+
     def consumption_t(self) -> float:
         return self.persons * self.model.params.camps.supply_kg_per_person_day / KG_PER_TONNE
 
     def patrols_per_day(self) -> float:
-        return self.persons / PER_THOUSAND * self.model.params.patrols.patrols_per_1000_troops_per_day
+        """Patrols at full tempo, times the camp's movement factor today (``posture.py``)."""
+        factor = self.model.posture.camp_factor[self.model.posture.camp_index[self.name]]
+        return self.persons / PER_THOUSAND * self.model.params.patrols.patrols_per_1000_troops_per_day * factor
 
     def set_year(self, year: int) -> None:
         """Garrison from the theatre's camp-year record (kept while withdrawing, when people are moving out)."""
         record = self.model.theatre.garrison(self.name, year)
         self.medical_unit, self.aviation_unit = record.medical_unit, record.aviation_unit
-        if self.withdrawing:
+        if self.withdrawing or self.finished:
             return
         scale = self.model.params.camps.strength_scale
         self.garrison = {c: n * scale * (1.0 - self.left_share.get(c, 0.0)) for c, n in sorted(record.troops.items())}
@@ -174,14 +166,32 @@ class Camp(mesa.Agent):
         u = rng.random() * self._draw_cumulative[-1]
         return names[min(int(np.searchsorted(self._draw_cumulative, u, side="right")), len(names) - 1)]
 
+    def people_leave(self, people: float) -> None:
+        """People leave the camp (every contingent in proportion)."""
+        if people <= 0 or self.persons <= 0:
+            return
+        keep = max(0.0, 1.0 - people / self.persons)
+        self.garrison = {c: n * keep for c, n in self.garrison.items()}
+
+    def receive(self, mix: dict[str, float], people: float, equipment_t: float) -> None:
+        """People (by contingent share) and equipment of a closing camp arrive here (its ``transfer_to``)."""
+        merged = dict(self.garrison)
+        for c, share in mix.items():
+            merged[c] = merged.get(c, 0.0) + people * share
+        self.garrison = merged
+        if self.withdrawal is not None:
+            self.withdrawal.receive(people, equipment_t)
+        else:
+            self.received_equipment_t += equipment_t
+
     def receive_supplies(self, ordered_t: float, delivered_t: float) -> None:
-        """A resupply convoy arrived (or was destroyed: nothing delivered): the order is no longer en route."""
+        """A resupply convoy arrived (or was destroyed or turned back: nothing delivered)."""
         self.en_route_t = max(0.0, self.en_route_t - ordered_t)
         self.stock_t += delivered_t
 
     # --- daily ------------------------------------------------------------------------------------------------
     def step(self) -> None:
-        """Consume, order resupply, rotate, and move out if closing (only called while open)."""
+        """Consume, order resupply, rotate, and withdraw if closing (only called while open)."""
         m, p = self.model, self.model.params.camps
         if not self.stocked:                     # first day open: fill the stock
             self.stock_t = p.initial_stock_days * self.consumption_t()
@@ -191,92 +201,65 @@ class Camp(mesa.Agent):
             self.stock_t = max(0.0, self.stock_t - use)
             if self.stock_t < p.critical_stock_days * use:
                 m.recorder.add("camp_days_below_critical", 1)
-        if self.withdrawing or m.today >= self.withdrawal_start:
-            self._withdraw()
-            return
+        if self.withdrawal is None and m.today >= self.withdrawal_start:
+            self.withdrawal = Withdrawal(m, self)
+        if self.withdrawal is not None:
+            self.withdrawal.step()
         if self.hub is None:
             return
         self._order_supplies(use)
-        if m.day >= self.next_rotation_day:
+        if self.withdrawal is None and m.day >= self.next_rotation_day:
             self._rotate()
 
     def _order_supplies(self, use: float) -> None:
         m, p = self.model, self.model.params.camps
-        if m.day - self.last_order_day < m.params.convoys.min_days_between_convoys:
-            return
         if self.stock_t + self.en_route_t >= p.reorder_stock_days * use:
             return
-        if m.host_state.convoys_held(self.hub):
-            return                               # trucks held at the hub: try again tomorrow
-        need_t = p.target_stock_days * use - self.stock_t - self.en_route_t
-        if need_t > 0:
-            self.en_route_t += m.logistics.dispatch(kind="resupply", origin=self.hub, destination=self.name, camp=self,
-                                                    cargo_t=need_t, passengers=0.0)
+        route = m.roads.route(self.hub, self.name) if m.roads.connected(self.hub, self.name) else None
+        factor = m.posture.route_factor(self, route) if route is not None else 0.0
+        blocked = route is None or m.host_state.convoys_held(self.hub) or factor <= m.params.posture.min_movement_factor
+        if blocked and self.stock_t < p.critical_stock_days * use:
+            self.stock_t += m.logistics.air_resupply(self)     # the road is closed: ask for a flight
+        if blocked or m.day - self.last_order_day < m.params.convoys.min_days_between_convoys / max(factor, 1e-9):
+            return
+        days_left = (self.closes - m.today).days
+        need_t = min(p.target_stock_days, days_left) * use - self.stock_t - self.en_route_t
+        if need_t <= 0:
+            return
+        tonnes, _ = m.logistics.hub_capacity(self.hub, need_t, 0.0)
+        if tonnes < need_t:
+            m.recorder.add("supply_shortfall_t", need_t - tonnes)
+        if tonnes <= 0:
+            return
+        if m.logistics.dispatch(kind="resupply", origin=self.hub, destination=self.name, camp=self, cargo_t=tonnes,
+                                passengers=0.0, fleet=self.hub):
+            self.en_route_t += tonnes
             self.last_order_day = m.day
 
     def _rotate(self) -> None:
         m, p = self.model, self.model.params.camps
+        route = m.roads.route(self.hub, self.name) if m.roads.connected(self.hub, self.name) else None
+        if (m.posture.rotations_suspended() or m.host_state.convoys_held(self.hub) or route is None
+                or m.posture.route_factor(self, route) < m.params.posture.essential_only_below):
+            self.next_rotation_day = m.day + ROTATION_RETRY_DAYS       # postponed
+            return
         self.next_rotation_day = m.day + p.rotation_interval_days
-        if m.host_state.convoys_held(self.hub):
-            return
-        flown = p.rotation_share_by_air * m.host_state.expected_allowed_share()
-        by_road = self.persons * (1.0 - flown)
+        by_road = self.persons * (1.0 - p.rotation_share_by_air * m.host_state.expected_allowed_share())
+        _, by_road = m.logistics.hub_capacity(self.hub, 0.0, by_road)
         if by_road >= 1:
-            for origin, destination in ((self.hub, self.name), (self.name, self.hub)):
-                m.logistics.dispatch(kind="rotation", origin=origin, destination=destination, camp=self, cargo_t=0.0,
-                                     passengers=by_road)
-
-    def _withdraw(self) -> None:
-        """Move people and equipment out before the closing date."""
-        m, p = self.model, self.model.params.camps
-        if not self.withdrawing:
-            self.withdrawing = True
-            self.people_to_move = self.persons
-            self.equipment_to_move_t = self.persons * p.equipment_tonnes_per_person
-            moves = max(1, math.ceil(max(1, (self.closes - m.today).days) / p.withdrawal_convoy_interval_days))
-            self.people_per_move = self.people_to_move / moves
-            self.next_withdrawal_day = m.day
-        if m.day < self.next_withdrawal_day:
-            return
-        destination = m.logistics.withdrawal_destination(self)
-        held = m.host_state.convoys_held(self.name) or m.host_state.convoys_held(self.hub)
-        if destination is not None and held:
-            return                               # the trucks come from the hub (2023: held at Gao): retry tomorrow
-        self.next_withdrawal_day = m.day + p.withdrawal_convoy_interval_days
-        people = min(self.people_to_move, self.people_per_move)
-        flown = p.airlift_personnel_share * m.host_state.expected_allowed_share()
-        cargo = min(self.equipment_to_move_t, m.params.convoys.max_trucks_per_convoy * m.params.convoys.tonnes_per_truck)
-        if destination is not None and (cargo > 0 or people * (1 - flown) >= 1):
-            m.logistics.dispatch(kind="withdrawal", origin=self.name, destination=destination, camp=self,
-                                 cargo_t=cargo, passengers=people * (1.0 - flown), single=True)
-        self.equipment_to_move_t -= cargo
-        m.recorder.add("equipment_withdrawn_t", cargo)
-        self._people_leave(people)
-
-    def _people_leave(self, people: float) -> None:
-        if people <= 0 or self.persons <= 0:
-            return
-        keep = max(0.0, 1.0 - people / self.persons)
-        self.garrison = {c: n * keep for c, n in self.garrison.items()}
-        self.people_to_move = max(0.0, self.people_to_move - people)
-        self.model.recorder.add("personnel_withdrawn", people)
+            m.logistics.dispatch(kind="rotation", origin=self.hub, destination=self.name, camp=self, cargo_t=0.0,
+                                 passengers=by_road, fleet=self.hub)
+            m.logistics.dispatch(kind="rotation", origin=self.name, destination=self.hub, camp=self, cargo_t=0.0,
+                                 passengers=by_road, fleet=None)
 
     def close(self) -> None:
-        """Closing day: the last people leave (flown out or handed to ``transfer_to``); equipment still here is lost."""
+        """Closing day: what is still here is left; the last people leave (``withdrawal.py``)."""
         if self.finished or self.model.today < self.opens:
             return
-        m = self.model
-        m.recorder.add("equipment_left_t", self.equipment_to_move_t)
-        self.equipment_to_move_t = 0.0
-        if self.transfer_to and m.camp_open(self.transfer_to):
-            m.camps_by_name[self.transfer_to].receive(self.garrison)
-        else:
-            self._people_leave(self.people_to_move)
-        self.garrison = {}
+        if self.model.today > self.closes:        # closed before the simulated period began
+            self.finished = True
+            return
+        if self.withdrawal is None:
+            self.withdrawal = Withdrawal(self.model, self)
+        self.withdrawal.close()
         self.finished = True
-
-    def receive(self, troops: dict[str, float]) -> None:
-        merged = dict(self.garrison)
-        for c, n in troops.items():
-            merged[c] = merged.get(c, 0.0) + n
-        self.garrison = merged

@@ -88,9 +88,10 @@ class HostState(mesa.Agent):
             record.add("flight_refusals_by_host", 1)
         return not refused
 
-    def expected_allowed_share(self) -> float:
-        """Share of planned flights (sorties, airlifts) that can fly today: 0 when grounded, else 1 - refusals."""
-        return 0.0 if self.grounded(medevac=False) else 1.0 - self.refusal_share
+    def expected_allowed_share(self, medevac: bool = False) -> float:
+        """Share of planned flights (sorties, airlifts; medevac cover) that can fly today: 0 when grounded (medevac
+        may be exempt), else 1 - the refusal share."""
+        return 0.0 if self.grounded(medevac) else 1.0 - self.refusal_share
 
     def convoys_held(self, origin: str) -> bool:
         """Whether convoys may not leave ``origin`` today (trucks held at a hub)."""

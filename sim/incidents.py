@@ -2,9 +2,9 @@
 
 An incident (a device found or set off, an ambush, a shelling, a complex attack) is resolved by the module that
 knows how (``convoy.py``, ``patrol.py``, ``attacks.py``) and then recorded here: its wounded are evacuated
-(``medical.py``: time to surgery -> died of wounds), its casualties added to the day's counts, and one row written
-to the incident log (``incidents.parquet``, unless the scenario switches it off). Casualties never exceed the
-people exposed; the resolving module caps them.
+(``medical.py``: time to surgery -> died of wounds), its casualties added to the day's counts and to the posture of
+the camp whose personnel were hit (``posture.py``), and one row written to the incident log (``incidents.parquet``,
+unless the scenario switches it off). Casualties never exceed the people exposed; the resolving module caps them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ RESULTS = (
            integer=True),
     Result("wounded", "persons", "Wounded", "Wounded, including those who later died of wounds.", daily=True,
            integer=True),
+    Result("died_of_wounds_share", "share 0-1", "Share of deaths that were deaths of wounds",
+           "Died of wounds / hostile deaths (compare with its sourced range in docs/validation.md).", kind="ratio",
+           numerator="died_of_wounds", denominator=("hostile_deaths",)),
     Result("fatal_incidents", "incidents", "Fatal incidents", "Incidents with at least one death.", integer=True),
     Result("largest_incident_deaths", "persons", "Deaths in the deadliest incident",
            "Deaths (killed plus died of wounds) in the period's deadliest incident.", kind="max", integer=True),
@@ -50,6 +53,9 @@ RESULTS = (
     Result("medevac_within_2h_share", "share 0-1", "Wounded in surgery within 2 h",
            "Wounded who reached surgery within two hours / wounded.", kind="ratio",
            numerator="wounded_in_surgery_2h", denominator=("wounded",)),
+    Result("standard_10_1_2_share", "share 0-1", "Wounded evacuated within the 10-1-2 standard",
+           "Wounded reached by medical help within 1 h and in surgery within 2 h / wounded.", kind="ratio",
+           numerator="wounded_10_1_2_met", denominator=("wounded",)),
 )
 
 #: incidents.parquet columns (docs/results.md): name -> (dtype, unit, description)
@@ -69,6 +75,11 @@ INCIDENT_COLUMNS: dict[str, tuple[str, str, str]] = {
     "support_arrival_minutes": ("float64", "minutes", "minutes until close air support arrived (NaN: none)"),
     "time_to_surgery_minutes": ("float64", "minutes", "minutes from the request to surgery (NaN: no wounded or "
                                                       "never reached)"),
+    "casevac_reach_minutes": ("float64", "minutes", "minutes from the request until a medevac helicopter reached the "
+                                                    "wounded (by road: until surgery; NaN: no wounded)"),
+    "standard_10_1_2_met": ("boolean", "", "help within 1 h and surgery within 2 h (UN 10-1-2 standard; empty: no "
+                                           "wounded)"),
+    "contractor_casualties": ("int64", "persons", "civilian drivers of contracted trucks killed or wounded"),
 }
 KINDS = ("ied_detonation", "ied_found", "ambush", "indirect_fire", "complex_attack")
 DEATH_RESULT = {"ied_detonation": "deaths_ied", "ambush": "deaths_ambush", "indirect_fire": "deaths_indirect_fire",
@@ -106,27 +117,31 @@ class Incidents:
         self.log = log
         self.rows: list[tuple] = []
 
-    def record(self, *, kind: str, target: str, where: Where, contingent: str, killed: int, wounded: int,
-               home_sector: str, support: float = float("nan")) -> None:
+    def record(self, *, kind: str, target: str, where: Where, contingent: str, killed: int, wounded: int, camp,
+               support: float = float("nan"), contractors: int = 0) -> int:
+        """Record one incident among ``camp``'s personnel; returns its hostile deaths (killed + died of wounds)."""
         m, record = self.model, self.model.recorder
-        died, minutes = m.medical.evacuate(where.lat, where.lon, wounded, m.profile(contingent).medical_capability)
-        deaths = killed + died
+        care = m.medical.evacuate(where.lat, where.lon, wounded, m.profile(contingent).medical_capability)
+        deaths = killed + care.died
         record.add("killed_in_action", killed)
-        record.add("died_of_wounds", died)
+        record.add("died_of_wounds", care.died)
         record.add("hostile_deaths", deaths)
         record.add("wounded", wounded)
+        m.posture.casualties(camp, killed + wounded)
         if deaths:
             record.add("fatal_incidents", 1)
             record.peak("largest_incident_deaths", deaths)
             if kind in DEATH_RESULT:
                 record.add(DEATH_RESULT[kind], deaths)
-            if home_sector == "North":
+            if camp is not None and camp.sector == "North":
                 record.add("deaths_north", deaths)
         if target in ("convoy", "patrol"):
             record.add("road_casualties", killed + wounded)
-        if self.log:
+        if self.log and m.recording:
             self.rows.append((m.today, where.lat, where.lon, where.place, where.sector, kind, where.group,
-                              contingent, target, killed, wounded, died, support, minutes))
+                              contingent, target, killed, wounded, care.died, support, care.surgery_minutes,
+                              care.reach_minutes, care.standard_met, contractors))
+        return deaths
 
     def table(self) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(self.rows, columns=list(INCIDENT_COLUMNS))

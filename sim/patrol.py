@@ -2,13 +2,17 @@
 
 Patrols are not individual agents (a camp sends a few a day for years); the camp's daily patrol effort is spread
 over the road segments within ``patrol_reach_km`` of it, in proportion to their length. Each segment then gets a
-fractional number of patrol passes; a device there is met with ``meet_probability(p x ied_exposure_factor,
-passes)`` (patrols vary their routes and move in fewer vehicles than convoys). A device met is attributed to a
+fractional number of patrol passes; a device there is met with 1 - (1 - p_v x ied_exposure_factor)^(passes x
+vehicles_per_patrol) (``ied.meet_probability``; patrols vary their routes, so they meet a given device less often
+than a convoy on the main road). A device met is attributed to a
 camp by its share of the passes, and the patrol's contingent drawn from that camp's garrison (decision
 ``patrols.ied``).
 
+Patrol effort and reach follow the camp's posture (``posture.py``): its patrols per day, and the reach of its
+patrols, are scaled by its movement factor m.
+
 Coverage (a reported metric): the share of civilian-threat hotspots (theatre hotspots of ``hotspot_kinds`` in the
-year, weighted by their number of events) within ``patrol_reach_km`` of an open camp, each counted at the effort
+year, weighted by their number of events) within ``patrol_reach_km`` x m of an open camp, each counted at the effort
 of the best-placed camp, min(1, camp patrol-km / ``reference_patrol_km_per_day``).
 """
 
@@ -49,10 +53,13 @@ class PatrolParams(StrictModel):
         200.0, unit="km/day", gt=0,
         description="Patrol effort at which a camp's coverage of its hotspots is full; less effort covers proportionally less.",
         source="assumption")
+    vehicles_per_patrol: int = param(
+        7, unit="vehicles", ge=1, description="Vehicles in one patrol (each can set off a device it drives over).",
+        source="assumption: a reinforced platoon in 6-8 vehicles")
     ied_exposure_factor: float = param(
-        0.1, unit="factor", ge=0, le=1,
-        description="Patrols meet IEDs on the segments near their camp at this fraction of a convoy's per-km rate.",
-        source="assumption: patrols vary routes and move in fewer vehicles")
+        0.25, unit="factor", ge=0, le=1,
+        description="Patrols meet a given device near their camp at this fraction of a convoy vehicle's rate (they vary their routes off the main road).",
+        source="assumption; prior 0.05-0.5")
     hotspot_kinds: tuple[str, ...] = param(
         ("violence_against_civilians",), unit="event kinds",
         description="Kinds of conflict events (hotspots.csv) that mark a civilian-threat hotspot.",
@@ -99,12 +106,12 @@ class PatrolNetwork:
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
-            within = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :]) <= p.patrol_reach_km
-            self.hotspots[year] = (within.astype(float), np.array([h.events for h in rows], dtype=float))
+            distance = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :])
+            self.hotspots[year] = (distance, np.array([h.events for h in rows], dtype=float))
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
         self.coverage_today = 0.0
-        self._coverage_of: tuple[int, np.ndarray] | None = None   # (year, patrol km by camp) coverage_today is for
+        self._coverage_of: tuple | None = None    # (year, patrol km by camp, reach by camp) coverage_today is for
         self.ied_draws = model.streams.decision("patrols.ied")
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,9 +125,10 @@ class PatrolNetwork:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
         return (patrol_km @ self.share) / self.length_km
 
-    def coverage(self, year: int, patrol_km: np.ndarray) -> float:
-        within, weights = self.hotspots_for(year)
-        return coverage_share(within, effort_factor(patrol_km, self.params.reference_patrol_km_per_day), weights)
+    def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
+        distance, weights = self.hotspots_for(year)
+        return coverage_share(distance <= reach_km[None, :], effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
+                              weights)
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
@@ -138,21 +146,24 @@ class PatrolNetwork:
         passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
         if total > 0:
             self._meet_ieds(km, passes)
-        # Coverage depends only on the year's hotspots and the patrol effort by camp, which change a few times a
-        # year (garrisons, openings, closures): recompute it only then.
-        if self._coverage_of is None or self._coverage_of[0] != m.year or not np.array_equal(self._coverage_of[1], km):
-            self.coverage_today = self.coverage(m.year, km)
-            self._coverage_of = (m.year, km)
+        # Coverage depends only on the year's hotspots and the patrol effort and reach by camp: recompute it only
+        # when one of them changed.
+        reach = p.patrol_reach_km * m.posture.camp_factor
+        key = self._coverage_of
+        if key is None or key[0] != m.year or not np.array_equal(key[1], km) or not np.array_equal(key[2], reach):
+            self.coverage_today = self.coverage(m.year, km, reach)
+            self._coverage_of = (m.year, km, reach.copy())
         m.recorder.set("coverage", self.coverage_today)
         return passes
 
     def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
         """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
         m, p = self.model, self.model.params
-        segs = np.flatnonzero(passes > 0)
-        if not m.ieds.count[segs].any():
+        segs = np.flatnonzero((passes > 0) & (m.ieds.count > 0))      # patrolled segments with devices on them
+        if len(segs) == 0:
             return
-        p_meet = meet_probability(p.ieds.encounter_probability * p.patrols.ied_exposure_factor, passes[segs])
+        p_meet = meet_probability(p.ieds.encounter_probability_per_vehicle * p.patrols.ied_exposure_factor,
+                                  passes[segs] * p.patrols.vehicles_per_patrol)
         by_camp = patrol_km[:, None] * self.share[:, segs]            # camp x segment patrol-km
 
         def p_detect():
@@ -174,13 +185,14 @@ class PatrolNetwork:
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])
             record.add("ied_met", int(found[i] + detonated[i]))
+            m.posture.ied_event(s, int(found[i] + detonated[i]))
             for _ in range(int(found[i])):
                 record.add("ied_found", 1)
                 m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
-                                   killed=0, wounded=0, home_sector=camp.sector)
+                                   killed=0, wounded=0, camp=camp)
             for _ in range(int(detonated[i])):
                 record.add("ied_detonated", 1)
                 killed, wounded, _ = detonation(rng, p.ieds, m.profile(contingent).vehicle_protection_share,
                                                 p.patrols.persons_per_patrol)
                 m.incidents.record(kind="ied_detonation", target="patrol", where=where, contingent=contingent,
-                                   killed=killed, wounded=wounded, home_sector=camp.sector)
+                                   killed=killed, wounded=wounded, camp=camp)

@@ -22,8 +22,9 @@ class Recorder:
         self.dates = dates
         self.registry = registry
         n = len(dates)
-        self.values = {r.name: np.zeros(n) for r in registry.counted}
-        self.t = 0
+        self.values = {r.name: np.zeros(n + 1) for r in registry.counted}
+        self.scratch = n          # the index written while nothing is recorded (set-up, warm-up); never reported
+        self.t = n
 
     def add(self, name: str, value: float) -> None:
         """Add to a count for today."""
@@ -43,7 +44,7 @@ class Recorder:
     def daily(self) -> pd.DataFrame:
         data = {"date": self.dates}
         for r in self.registry.daily:
-            values = self.values[r.name]
+            values = self.values[r.name][:self.scratch]
             data[r.name] = np.rint(values).astype("int64") if r.integer else values.astype("float64")
         return pd.DataFrame(data)
 
@@ -54,7 +55,7 @@ class Recorder:
         days = np.diff(np.append(starts, len(years)))
         sums, levels, maxima = {}, {}, {}
         for r in self.registry.counted:
-            array = self.values[r.name]
+            array = self.values[r.name][:self.scratch]
             if r.kind == "count":
                 sums[r.name] = np.add.reduceat(array, starts)
             elif r.kind == "level":

@@ -10,7 +10,7 @@ to the module of the actor concerned (``camp.py``, ``logistics.py`` and ``convoy
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import mesa
@@ -31,6 +31,7 @@ from sim.medical import MedicalChain
 from sim.metrics import REGISTRY
 from sim.output import RunOutput
 from sim.patrol import PatrolNetwork
+from sim.posture import Posture
 from sim.recorder import Recorder
 from sim.roads import build_roads
 from sim.scenario.events import CampCloses
@@ -59,13 +60,16 @@ class PeacekeepingModel(mesa.Model):
         self.params = p = scenario
         self.streams = Streams(seed)
         self.theatre = load_theatre(scenario.theatre)
+        self.warmup = p.warmup_days
+        self.first_day = scenario.start - timedelta(days=self.warmup)
         self.dates = pd.date_range(scenario.start, scenario.end, freq="D")
-        self.calendar: list[date] = [d.date() for d in self.dates]
-        self.n_days = len(self.dates)
+        self.calendar: list[date] = [d.date() for d in pd.date_range(self.first_day, scenario.end, freq="D")]
+        self.n_days = len(self.calendar)
         self.day = -1
-        self.today: date = scenario.start
-        self.year = scenario.start.year
+        self.today: date = self.first_day
+        self.year = self.first_day.year
         self.rainy = False
+        self.recording = False               # False while the model is built and during the warm-up
         self.recorder = Recorder(self.dates, REGISTRY)
         self.profiles = contingent.profiles(self.theatre.contingents, p.contingents)
         self.roads = build_roads(self.theatre, p.roads.segment_max_km)
@@ -77,6 +81,7 @@ class PeacekeepingModel(mesa.Model):
         self._build_camps()
         self.air = AirSupport(self, p.air_support, self.theatre, self.roads)
         self.patrols = PatrolNetwork(self, p.patrols)
+        self.posture = Posture(self, p.posture)
         self.groups = [
             ArmedGroup(self, gid, spec, np.flatnonzero(np.isin(self.roads.sector, spec.sectors)),
                        [c for c in self.camps if c.sector in spec.sectors])
@@ -84,7 +89,7 @@ class PeacekeepingModel(mesa.Model):
         ]
         self.groups_by_id = {g.group_id: g for g in self.groups}
         self.attacks = Attacks(self)
-        self.logistics = Logistics(self)
+        self.logistics = Logistics(self, p.logistics)
         self.medical = MedicalChain(self, p.medical)
         self.incidents = Incidents(self, log=p.outputs.incidents)
         self._schedule_events()
@@ -126,17 +131,29 @@ class PeacekeepingModel(mesa.Model):
         """Prepare every dated event and file it under its day (date order, then id: the same on every machine).
 
         A camp whose theatre record closes it inside the window, and that no scenario event closes, gets a
-        ``camp_closes`` event on that date: there is one way for a camp to close."""
+        ``camp_closes`` event on that date: there is one way for a camp to close. Events dated before the first
+        simulated day (the warm-up's, or the window's) are applied now, in order: the model starts from the state
+        they left (a 2023 scenario starts with France gone and flights refused)."""
         events = [event for _, event in self.params.events_in_order()]
         closed_by_scenario = {e.camp for e in events if isinstance(e, CampCloses)}
         for camp in self.camps:
-            if camp.name not in closed_by_scenario and self.params.start <= camp.closes <= self.params.end:
+            if camp.name not in closed_by_scenario and camp.closes <= self.params.end:
                 events.append(CampCloses(date=camp.closes, action="camp_closes", camp=camp.name,
                                          note="theatre record (camps.csv)"))
         self._events_by_day: dict[int, list] = {}
+        past = []
         for event in sorted(events, key=lambda e: e.date):
             event.prepare(self)
-            self._events_by_day.setdefault((event.date - self.params.start).days, []).append(event)
+            if event.date < self.first_day:
+                past.append(event)
+            else:
+                self._events_by_day.setdefault((event.date - self.first_day).days, []).append(event)
+        for event in past:
+            event.apply(self)
+
+    def calendar_of(self, day: int) -> date:
+        """The date of a day index."""
+        return self.calendar[day]
 
     def camp_open(self, name: str) -> bool:
         camp = self.camps_by_name.get(name)
@@ -153,8 +170,10 @@ class PeacekeepingModel(mesa.Model):
         for camp in self.camps:              # 4. supplies, orders, rotations, withdrawal moves; convoys depart
             if camp.is_open():
                 camp.step()
-        self.logistics.step()                # 5. convoys move, meet IEDs; ambushes
+        self.logistics.step()                # 5. convoys move, meet IEDs; ambushes where the traffic is
         for group in self.groups:
+            if group.acting():
+                group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp, self.camps))
             for _ in range(group.ambushes_today):
                 self.attacks.ambush(group)
         self.passes_today += self.patrols.step()   # 6. patrols: exposure and coverage
@@ -172,7 +191,8 @@ class PeacekeepingModel(mesa.Model):
     def _new_day(self) -> None:
         self.day += 1
         self.streams.day = self.day
-        self.recorder.t = self.day
+        self.recording = self.day >= self.warmup
+        self.recorder.t = self.day - self.warmup if self.recording else self.recorder.scratch
         self.today = self.calendar[self.day]
         self.rainy = self.today.month in self.params.roads.rainy_season_months
         if self.today.year != self.year:
@@ -180,6 +200,8 @@ class PeacekeepingModel(mesa.Model):
             for camp in self.camps:
                 camp.set_year(self.year)
         self.air.new_day()
+        self.logistics.new_day()
+        self.posture.new_day()
         self.passes_today[:] = 0.0
         self.ieds.decay(self.day)
 
@@ -200,12 +222,13 @@ class PeacekeepingModel(mesa.Model):
         self.own_traffic *= self.own_memory
         self.own_traffic += self.passes_today
         record = self.recorder
-        open_camps = [c for c in self.camps if c.is_open()]
+        open_camps = [i for i, c in enumerate(self.camps) if c.is_open()]
         record.set("ieds_emplaced", self.ieds.emplaced)
         record.set("open_camps", len(open_camps))
-        record.set("personnel_in_theatre", sum(c.persons for c in open_camps))
+        record.set("personnel_in_theatre", sum(self.camps[i].persons for i in open_camps))
         self.logistics.record_day()
         self.host_state.record_day()
+        self.posture.record_day(open_camps)
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
@@ -215,7 +238,8 @@ class PeacekeepingModel(mesa.Model):
         outputs = self.params.outputs
         return RunOutput(yearly=yearly, daily=self.recorder.daily() if outputs.daily else None,
                          incidents=self.incidents.table() if outputs.incidents else None,
-                         summary=REGISTRY.summary(yearly))
+                         summary=REGISTRY.summary(yearly),
+                         convoys=self.logistics.table() if outputs.convoys else None)
 
 
 def simulate(scenario, seed: int | np.random.SeedSequence) -> RunOutput:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.armed_group import camp_attack_weights, emplacement_plan, garrison_defence_factor
-from sim.convoy import timetable
+from sim.convoy import meet_probability_for, segment_start_days
 from sim.ied import IedField, IedParams, detection_probability, detonation_casualty_means, meet_probability
 from sim.air_support import air_support_factor
 from sim.incidents import clustered_deaths
@@ -66,14 +66,21 @@ def test_rainy_season_slows_convoys():
     paved = np.array([True, False])
     assert (speed_km_per_day(paved, True, roads) < speed_km_per_day(paved, False, roads)).all()
     lengths = np.full(20, 25.0)
-    _, dry = timetable(lengths, speed_km_per_day(np.zeros(20, bool), False, roads))
-    _, wet = timetable(lengths, speed_km_per_day(np.zeros(20, bool), True, roads))
+    _, dry = segment_start_days(lengths, speed_km_per_day(np.zeros(20, bool), False, roads))
+    _, wet = segment_start_days(lengths, speed_km_per_day(np.zeros(20, bool), True, roads))
     assert wet > dry
 
 
-def test_timetable_passes_every_segment_once():
-    bounds, days = timetable(np.array([25.0] * 15), np.array([120.0] * 15))
-    assert bounds[0] == 0 and bounds[-1] == 15 and (np.diff(bounds) >= 0).all() and days == len(bounds) - 1
+def test_segments_are_entered_in_order_and_the_route_takes_its_length_over_speed():
+    starts, days = segment_start_days(np.array([25.0] * 15), np.array([125.0] * 15))
+    assert starts[0] == 0
+    assert (np.diff(starts) > 0).all()
+    assert days == pytest.approx(3.0)
+
+
+def test_longer_convoys_meet_more_of_the_devices_they_pass():
+    assert meet_probability_for(20, 0.025) == pytest.approx(1 - 0.975 ** 20)
+    assert meet_probability_for(40, 0.025) > meet_probability_for(20, 0.025) > meet_probability_for(5, 0.025)
 
 
 def test_air_support_factor_earlier_is_better():

@@ -158,16 +158,20 @@ def test_accepts_path_and_collects_daily_reporters_only_when_asked():
 
 
 def test_flight_refusals_lengthen_time_to_surgery_in_2023():
-    """The 2023 withdrawal with 24.1% of flights refused against the same scenario with none (paired seeds)."""
-    refused = load_scenario("scenarios/withdrawal_2023.yaml")
-    allowed = load_scenario("scenarios/cf_no_flight_refusals.yaml")
-    with_refusals, without = [], []
-    for seed in range(4):
-        with_refusals.append(simulate(refused, seed).incidents["time_to_surgery_minutes"].dropna())
-        without.append(simulate(allowed, seed).incidents["time_to_surgery_minutes"].dropna())
-    a, b = pd.concat(with_refusals), pd.concat(without)
-    assert len(a) > 10 and len(b) > 10
-    assert a.mean() > b.mean(), (a.mean(), b.mean())
+    """The same wounded between Gao and Kidal (far from a surgical unit) in the 2023 withdrawal, with 24.1% of
+    flights refused and with none: refusals send more of them by road. (Whole-run means mix in where incidents happen, which the posture also changes.)"""
+    def mean_minutes(path: str) -> float:
+        model = PeacekeepingModel(scenario=load_scenario(path), seed=1)
+        while model.today < date(2023, 8, 1):
+            model.step()
+        minutes = []
+        for day in range(400):
+            model.streams.day = 10_000 + day
+            model.air.new_day()
+            minutes.append(model.medical.evacuate(17.4, 0.45, 1, 0.5).surgery_minutes)
+        return float(np.mean(minutes))
+
+    assert mean_minutes("scenarios/withdrawal_2023.yaml") > mean_minutes("scenarios/cf_no_flight_refusals.yaml")
 
 
 def test_trucks_held_at_gao_send_fewer_convoys_during_the_restriction():
@@ -215,7 +219,7 @@ def test_a_convoy_that_loses_every_vehicle_leaves_the_road(short):
     model.logistics.step()
     assert convoy not in model.logistics.convoys
     assert camp.en_route_t == pytest.approx(max(0.0, en_route_before - convoy.ordered_t))  # the camp can reorder
-    for _ in range(convoy.travel_days + 3):
+    for _ in range(int(convoy.total_days) + 3):
         model.step()                              # the run goes on
 
 

@@ -65,8 +65,9 @@ def plot_forest(batches: Sequence[Batch], metrics: Sequence[str] | None = None):
             ax.axvline(0, color="#c00000", linewidth=1, linestyle="--")
             bounds = np.abs(shown[["welch_ci_low", "welch_ci_high", "ci_low", "ci_high", "diff"]].to_numpy(dtype=float))
             span = np.nanmax(bounds) if np.isfinite(bounds).any() else np.nan
-            reference = float(np.nanmax(np.abs(t["mean_baseline"]))) if len(t) else 0.0
-            floor = 0.02 * reference if reference else 1.0
+            means = np.abs(t["mean_baseline"].to_numpy(dtype=float))
+            reference = float(np.nanmax(means)) if np.isfinite(means).any() else 0.0
+            floor = 0.02 * reference if reference > 0 else 1.0
             if not np.isfinite(span) or span < floor:  # a difference lost in rounding: keep a readable scale
                 ax.set_xlim(-floor, floor)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=3))

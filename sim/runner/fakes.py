@@ -33,6 +33,7 @@ class _Frozen(BaseModel):
 class FakeOutputs(_Frozen):
     daily: bool = True
     incidents: bool = True
+    convoys: bool = True
 
 
 class FakeRange(_Frozen):

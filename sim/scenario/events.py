@@ -125,9 +125,49 @@ class ArmedGroupCapacity(_Event):
         model.groups_by_id[self.group].scale_capacity(self.factor)
 
 
+class ArmedGroupTargeting(_Event):
+    """An armed group directs this share of its effort (devices, ambushes, camp attacks) at MINUSMA from this date,
+    the rest at Malian forces and others (e.g. the JNIM-ISGS fighting of 2020, the turn against the Malian army and
+    its Russian partners in 2022)."""
+
+    action: Literal["armed_group_targeting"] = Field(..., description="Event kind: armed_group_targeting.")
+    group: str = Field(..., description="Armed group id (a key of armed_groups).")
+    share: float = Field(..., ge=0, le=1, description="Share of the group's effort against MINUSMA (share 0-1).")
+
+    def apply(self, model) -> None:
+        model.groups_by_id[self.group].target(self.share)
+
+
+class MovementRestricted(_Event):
+    """MINUSMA cuts its movement everywhere (patrols and convoy tempo) to ``factor`` from ``date`` to ``until``
+    (e.g. the COVID-19 measures of April-June 2020)."""
+
+    action: Literal["movement_restricted"] = Field(..., description="Event kind: movement_restricted.")
+    factor: float = Field(..., ge=0, le=1, description="Multiplier on every camp's movement factor (factor 0-1).")
+    until: dt.date = Field(..., description="Last day of the restriction.")
+
+    _until_after_date = field_validator("until")(_until_not_before_date)
+
+    def apply(self, model) -> None:
+        model.posture.restrict(self.factor, self.until)
+
+
+class RotationsSuspended(_Event):
+    """Troop rotations stop from ``date`` to ``until`` (e.g. COVID-19 in 2020; Mali's suspension of July 2022)."""
+
+    action: Literal["rotations_suspended"] = Field(..., description="Event kind: rotations_suspended.")
+    until: dt.date = Field(..., description="Last day of the suspension.")
+
+    _until_after_date = field_validator("until")(_until_not_before_date)
+
+    def apply(self, model) -> None:
+        model.posture.suspend_rotations(self.until)
+
+
 #: Every kind of event, in the order they are documented.
 EVENT_CLASSES = (FrenchBaseLeft, CampCloses, ContingentLeaves, FlightRefusalShare, FlightsGrounded,
-                 GroundMovementRestricted, ArmedGroupCapacity)
+                 GroundMovementRestricted, ArmedGroupCapacity, ArmedGroupTargeting, MovementRestricted,
+                 RotationsSuspended)
 
 Event = Annotated[Union[EVENT_CLASSES], Field(discriminator="action")]
 

@@ -21,13 +21,17 @@ from sim.host_state import HostStateParams
 from sim.ied import IedParams
 from sim.medical import MedicalParams
 from sim.parameters import StrictModel
+from sim.logistics import LogisticsParams
 from sim.patrol import PatrolParams
+from sim.posture import PostureParams
 from sim.roads import RoadParams
+from sim.withdrawal import WithdrawalParams
 from sim.scenario.events import Event
 
 #: Every parameter class with the key path it sits under in a scenario (the ODD table and tests walk these).
 PARAMETER_SECTIONS = (("roads", RoadParams), ("camps", CampParams), ("patrols", PatrolParams),
-                      ("convoys", ConvoyParams), ("ieds", IedParams), ("armed_groups.<id>", ArmedGroupParams),
+                      ("posture", PostureParams), ("convoys", ConvoyParams), ("logistics", LogisticsParams),
+                      ("withdrawal", WithdrawalParams), ("ieds", IedParams), ("armed_groups.<id>", ArmedGroupParams),
                       ("air_support", AirSupportParams), ("air_support.providers.<id>", AirProviderParams),
                       ("medical", MedicalParams), ("host_state", HostStateParams),
                       ("contingents.<country>", ContingentParams))
@@ -74,6 +78,7 @@ class Outputs(StrictModel):
 
     daily: bool = Field(True, description="Write daily.parquet (one row per run and day).")
     incidents: bool = Field(True, description="Write incidents.parquet (one row per incident).")
+    convoys: bool = Field(True, description="Write convoys.parquet (one row per convoy).")
 
 
 class Scenario(StrictModel):
@@ -85,12 +90,16 @@ class Scenario(StrictModel):
     theatre: str = Field("mali", description="Theatre data set (sim/theatres/<theatre>/).")
     start: date = Field(..., description="First simulated day.")
     end: date = Field(..., description="Last simulated day (inclusive).")
+    warmup_days: int = Field(0, ge=0, le=3650, description="Days simulated before start and not recorded, so that a scenario starting mid-history starts from a warmed-up state (armed groups that have learned the traffic, devices on the roads, stocks and convoys under way). Events dated before the warm-up are applied when the model is built.")
     replications: int = Field(20, ge=1, le=100_000, description="Seeded replications per design point.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed; replication k gets SeedSequence(seed, spawn_key=(k,)).")
     roads: RoadParams = Field(default_factory=RoadParams)
     camps: CampParams = Field(default_factory=CampParams)
     patrols: PatrolParams = Field(default_factory=PatrolParams)
+    posture: PostureParams = Field(default_factory=PostureParams)
     convoys: ConvoyParams = Field(default_factory=ConvoyParams)
+    logistics: LogisticsParams = Field(default_factory=LogisticsParams)
+    withdrawal: WithdrawalParams = Field(default_factory=WithdrawalParams)
     ieds: IedParams = Field(default_factory=IedParams)
     armed_groups: dict[str, ArmedGroupParams] = Field(default_factory=dict, description="Armed groups by id (e.g. jnim, isgs).")
     air_support: AirSupportParams = Field(default_factory=AirSupportParams)

@@ -163,6 +163,17 @@ def test_legends_never_cover_the_data_and_stay_on_the_page(batches, kind):
             assert not box.overlaps(ax.get_window_extent(renderer)), f"legend over the data of {ax.get_title()!r}"
 
 
+def test_sequence_shades_only_restrictions_inside_the_window(tmp_path):
+    from analysis.plots.sequence import restrictions
+
+    events = {"grounded_2022": {"action": "flights_grounded", "date": "2022-01-17", "until": "2022-01-20"},
+              "trucks_held": {"action": "ground_movement_restricted", "date": "2023-09-24", "until": "2023-10-31",
+                              "hubs": ["Gao"]}}
+    batch = find_batches(write_batch(tmp_path, "withdrawal", runs=2, start="2023-07-01", end="2023-12-31",
+                                     params={"events": events}))[0]
+    assert [label for _since, _until, label in restrictions(batch)] == ["trucks held at Gao"]
+
+
 def test_sequence_shows_each_closure_schedule_and_its_order(batches):
     from analysis.plots.sequence import closures
 

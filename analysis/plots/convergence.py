@@ -77,7 +77,8 @@ def plot_convergence(batches: Sequence[Batch], metric: str = "hostile_deaths"):
         handles = []
         for i, batch in enumerate(batches):
             t = convergence_table(batch, metric)
-            ax.plot(t["n"], t["half_width"], color=colour(i), linewidth=2, marker=".")
+            half = t["half_width"].where(t["half_width"] > 0)  # a zero width (equal first values) has no log
+            ax.plot(t["n"], half, color=colour(i), linewidth=2, marker=".")
             final_mean = t["mean"].iloc[-1] if len(t) else float("nan")
             if final_mean:
                 ax.axhline(abs(final_mean) * TARGET_RELATIVE_HALF_WIDTH, color=colour(i), linestyle=":",

@@ -88,13 +88,15 @@ def road_graph(theatre) -> nx.Graph:
 
 
 def restrictions(batch: Batch) -> list[tuple[date, date, str]]:
-    """(from, until, label) of the events that hold a withdrawal up: trucks held at hubs, flights grounded."""
+    """(from, until, label) of the events inside the window that hold a withdrawal up: trucks held at hubs, flights
+    grounded."""
     out = []
     for e in _events(batch, "ground_movement_restricted"):
         out.append((_day(e["date"]), _day(e["until"]), "trucks held at " + ", ".join(e.get("hubs") or [])))
     for e in _events(batch, "flights_grounded"):
         out.append((_day(e["date"]), _day(e["until"]), "flights grounded"))
-    return out
+    start, end = batch.window
+    return [r for r in out if start is None or end is None or (r[0] <= end and r[1] >= start)]
 
 
 def _schedules(batches: Sequence[Batch], theatre) -> list[tuple[list[Batch], list[dict]]]:

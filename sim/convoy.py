@@ -2,7 +2,7 @@
 segment and meet what the armed groups left on the road.
 
 Movement: at departure each segment's start time (days from departure) is set from its length and the speed of its
-road class, in the season of departure and slowed on routes under IED threat (``posture.route_speed_factor``). Each
+road class, in the season of departure and slowed on routes under IED threat (``posture.route_speed_and_cover``). Each
 day the convoy's clock advances by the part of the day it is not held; it passes the segments whose start time falls
 in that part, and arrives when the clock reaches the route's total time. Incidents hold it: a device found for
 ``hold_days_after_find`` (route clearance), one set off for ``hold_days_after_detonation`` (recovery and casualty
@@ -139,7 +139,8 @@ class Convoy(mesa.Agent):
         self.contingent = contingent
         self.profile = model.profile(contingent)
         self.clearance = clearance
-        rainy, speed = model.rainy, model.posture.route_speed_factor(route)
+        speed, self.cover = model.posture.route_speed_and_cover(route)
+        rainy = model.rainy
         self.start_days, self.total_days = model.logistics.timetable(origin, destination, rainy, speed)
         self.durations = np.diff(np.append(self.start_days, self.total_days))
         _, self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)
@@ -150,7 +151,6 @@ class Convoy(mesa.Agent):
         self.turned_back = False
         self.today_segments = route[:0]
         self.tally = {"ied_met": 0, "ied_found": 0, "attacks": 0, "killed": 0, "wounded": 0, "vehicles_lost": 0}
-        self.cover = model.posture.route_cover(route)
         self.vehicles_at_departure = self.vehicles
         self.trucks_at_departure = trucks
         self.persons_at_departure = self.persons

@@ -28,6 +28,7 @@ from sim.roads import km_between
 
 RESULTS = (
     Result("patrol_km", "km", "Patrol distance", "Kilometres driven by patrols.", daily=True),
+    Result("patrols", "patrols", "Patrols", "Patrols sent out by open camps (fractional: the daily rate)."),
     Result("coverage", "share 0-1", "Hotspot coverage",
            "Share of civilian-threat hotspots within patrol reach of an open camp, weighted by patrol effort.",
            kind="level", daily=True),
@@ -103,6 +104,7 @@ class PatrolNetwork:
                 by_year.setdefault(h.year, []).append(h)
         self.years = sorted(by_year)
         self.hotspots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._hotspots_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}     # any year -> its data year's
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
@@ -116,10 +118,12 @@ class PatrolNetwork:
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
-        if not self.years:
-            return np.zeros((0, self.share.shape[0])), np.zeros(0)
-        nearest = min(self.years, key=lambda y: (abs(y - year), -y))
-        return self.hotspots[nearest]
+        if year not in self._hotspots_of:
+            if not self.years:
+                self._hotspots_of[year] = (np.zeros((0, self.share.shape[0])), np.zeros(0))
+            else:
+                self._hotspots_of[year] = self.hotspots[min(self.years, key=lambda y: (abs(y - year), -y))]
+        return self._hotspots_of[year]
 
     def passes(self, patrol_km: np.ndarray) -> np.ndarray:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
@@ -139,10 +143,12 @@ class PatrolNetwork:
     def step(self) -> np.ndarray:
         """Today's patrols: patrol-km by camp, exposure to devices, coverage. Returns the passes per segment."""
         m, p = self.model, self.params
-        km = np.array([c.patrols_per_day() * p.patrol_length_km if c.is_open() else 0.0 for c in m.camps])
+        persons = np.fromiter((c.persons if c.open else 0.0 for c in m.camps), dtype=float, count=len(m.camps))
+        km = persons / 1000.0 * p.patrols_per_1000_troops_per_day * m.posture.camp_factor * p.patrol_length_km
         self.km_by_camp = km
         total = float(km.sum())
         m.recorder.add("patrol_km", total)
+        m.recorder.add("patrols", total / p.patrol_length_km)
         passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
         if total > 0:
             self._meet_ieds(km, passes)
@@ -164,11 +170,17 @@ class PatrolNetwork:
             return
         p_meet = meet_probability(p.ieds.encounter_probability_per_vehicle * p.patrols.ied_exposure_factor,
                                   passes[segs] * p.patrols.vehicles_per_patrol)
-        by_camp = patrol_km[:, None] * self.share[:, segs]            # camp x segment patrol-km
+        by_camp = None
+
+        def camp_km():                                                   # camp x segment patrol-km
+            nonlocal by_camp
+            if by_camp is None:
+                by_camp = patrol_km[:, None] * self.share[:, segs]
+            return by_camp
 
         def p_detect():
             training = np.array([c.training for c in m.camps])
-            seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
+            seg_training = (training @ camp_km()) / np.maximum(camp_km().sum(axis=0), 1e-12)
             return detection_probability(
                 base=p.ieds.base_detection_probability, training=seg_training,
                 training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
@@ -180,7 +192,7 @@ class PatrolNetwork:
         record = m.recorder
         for i in np.flatnonzero(found + detonated):
             s = int(segs[i])
-            weights = by_camp[:, i]
+            weights = camp_km()[:, i]
             camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])

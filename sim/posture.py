@@ -118,6 +118,7 @@ class Posture:
             near[i, model.patrols.near[i]] = model.roads.length_km[model.patrols.near[i]]
         self._area_km = near
         self._area_total = np.maximum(near.sum(axis=1), 1e-9)
+        self._has_area = near.sum(axis=1) > 0
         self.cover = np.ones(model.roads.n)       # today's golden-hour casevac cover by segment
 
     # --- what happened --------------------------------------------------------------------------------------
@@ -149,7 +150,7 @@ class Posture:
             self.restriction, self.restricted_until = 1.0, None
         self.cover = self.model.air.golden_hour_cover()
         density = self._area_km @ self.ied_events / self._area_total * 100.0
-        covered = np.where(self._area_km.sum(axis=1) > 0, self._area_km @ self.cover / self._area_total, 1.0)
+        covered = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
         self.camp_factor = movement_factor(self.losses, density, covered, self.params, self.restriction)
 
     def _density_and_cover(self, segments: np.ndarray) -> tuple[float, float]:
@@ -165,14 +166,10 @@ class Posture:
         density, covered = self._density_and_cover(route)
         return movement_factor(float(losses), density, covered, self.params, self.restriction)
 
-    def route_speed_factor(self, route: np.ndarray) -> float:
-        """Convoy speed multiplier on a route under IED threat."""
-        density, _ = self._density_and_cover(route)
-        return 1.0 - self.params.threat_slowdown * min(1.0, density / self.params.ied_reference_per_100km)
+    def route_speed_and_cover(self, route: np.ndarray) -> tuple[float, float]:
+        """A departing convoy's speed multiplier on a route under IED threat, and the route's casevac cover."""
+        density, cover = self._density_and_cover(route)
+        return 1.0 - self.params.threat_slowdown * min(1.0, density / self.params.ied_reference_per_100km), cover
 
-    def route_cover(self, route: np.ndarray) -> float:
-        """Length-weighted casevac cover of a route (recorded per convoy)."""
-        return self._density_and_cover(route)[1]
-
-    def record_day(self, open_camps: list[int]) -> None:
-        self.model.recorder.set("movement_factor", float(self.camp_factor[open_camps].mean()) if open_camps else 0.0)
+    def record_day(self, open_mask: np.ndarray) -> None:
+        self.model.recorder.set("movement_factor", float(self.camp_factor[open_mask].mean()) if open_mask.any() else 0.0)

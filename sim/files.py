@@ -9,11 +9,12 @@ no permission) become one-line ``PkosimError``s naming the file (``sim.errors.fr
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from pathlib import Path
 
-from sim.errors import from_os_error
+from sim.errors import PkosimError, from_os_error
 
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -65,14 +66,16 @@ def write_new_file(path: str | Path, data: bytes) -> None:
 
 def append_line(path: str | Path, line: str) -> None:
     """Append one line to a log and flush it to disk: after a crash the log ends with whole lines, or with a torn
-    last line that its reader ignores."""
+    last line that its reader ignores. A symbolic link in place of the log is refused, not followed."""
     try:
-        handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
         with os.fdopen(handle, "ab") as stream:
             stream.write(line.rstrip("\n").encode("utf-8") + b"\n")
             stream.flush()
             os.fsync(stream.fileno())
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise PkosimError(f"{path}: is a symbolic link; pkosim will not write through it") from None
         raise from_os_error(error, path, "write") from None
 
 

@@ -58,6 +58,22 @@ def main(argv: list[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = (signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _terminate_as_interrupt)) \
         if in_main_thread else None
+    code = EXIT_INTERRUPTED
+    try:
+        code = _run(args)
+        return code
+    finally:
+        if previous is not None:
+            if code == EXIT_INTERRUPTED and argv is None:
+                # The program exits after an interruption: a second Ctrl-C must not break that with a traceback
+                # from the interpreter's shutdown. (Called with argv, as tests do, the handlers are restored.)
+                _ignore_further_interrupts()
+            else:
+                for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous):
+                    if handler is not None:
+                        signal.signal(signum, handler)
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except PkosimError as error:
@@ -75,12 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("pkosim: out of memory (a smaller batch or design, or fewer --workers, needs less)", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    finally:
-        if previous is not None:
-            for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous):
-                if handler is not None:
-                    signal.signal(signum, handler)
-
 
 if __name__ == "__main__":
     sys.exit(main())

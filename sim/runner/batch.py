@@ -85,6 +85,24 @@ def _signals(handler_int, handler_term):
                 signal.signal(signum, handler)
 
 
+@contextlib.contextmanager
+def _deferred_interrupts():
+    """Ctrl-C or SIGTERM during the block is held until it ends: a flush commits whole or not at all."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = [signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)]
+    try:
+        yield
+    finally:
+        for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous):
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt
+
+
 def _cleanup():
     """While a batch stops, further Ctrl-C / SIGTERM are ignored: they would only leave it half-stopped."""
     return _signals(signal.SIG_IGN, signal.SIG_IGN)
@@ -207,7 +225,8 @@ class _Loop:
                 else:
                     self.record(result)
             if self.writer.due():
-                self.writer.flush()
+                with _deferred_interrupts():
+                    self.writer.flush()
 
     def keep_finished(self) -> None:
         """On Ctrl-C: keep the runs that finished before it."""

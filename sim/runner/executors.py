@@ -209,12 +209,19 @@ class ProcessExecutor:
     @staticmethod
     def _stop(pool: cf.ProcessPoolExecutor) -> None:
         processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API to stop busy workers
+        # A worker killed while sending its result leaves half a message in the result pipe, and the pool's manager
+        # thread would wait for the rest forever (and the interpreter's exit with it). With every worker gone,
+        # closing this process's write end of the pipe lets that thread read EOF, see a broken pool, and end.
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
-                process.terminate()
+                process.kill()
         for process in processes:
             process.join(timeout=5)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
 
     def cancel(self, handles: list) -> None:
         """Drop pending and in-flight work now (used on Ctrl-C): queued tasks are cancelled, workers stopped."""

@@ -163,7 +163,7 @@ def _new_plan(scenario: Any, source: str | None, model: str, replications: int, 
         replications=replications, design=DesignRecord(method=design.method, parameters=design.parameters,
                                                        points=len(design)), tables=list(tables))
     plan = BatchPlan(scenario, model, design, root_seed, replications, out_dir / scenario.name, manifest,
-                     RunStatus(len(design), replications), tables, source)
+                     RunStatus(len(design), replications, root_seed), tables, source)
     for point in range(min(len(design), CHECKED_POINTS)):  # find bad design points now, not hours into the batch
         plan.point_scenario(point)
     return plan
@@ -254,7 +254,7 @@ def load_plan(directory: Path) -> BatchPlan:
         raise PkosimError(f"{manifest.path}: tables: {data.tables} are not the tables the scenario writes "
                           f"({list(tables)}); the manifest was edited")
     design = load_design(Path(directory), data.design, scenario)
-    status, end = RunStatus.load(Path(directory) / STATUS, len(design), data.replications)
+    status, end = RunStatus.load(Path(directory) / STATUS, len(design), data.replications, data.root_seed)
     stray = [t for t, parts in status.parts.items() if parts and t not in tables]
     if stray:
         raise PkosimError(f"{Path(directory) / STATUS}: commits parts of {stray[0]!r}, a table this batch does not "

@@ -2,7 +2,7 @@
 
 Every flush appends one line (JSON, flushed to disk before its parts are renamed into place)::
 
-    {"flush": 3, "session": 1, "parts": {"runs": "part-...-00003.parquet", "yearly": ...},
+    {"flush": 3, "session": 1, "root_seed": 20140101, "parts": {"runs": "part-...-00003.parquet", ...},
      "rows": {"runs": 50, "yearly": 100, ...}, "ok": [[point, run], ...], "failed": [[point, run, "error"], ...]}
 
 Appending one line per flush costs the same at the first flush and the millionth; rewriting a JSON list of every
@@ -11,7 +11,9 @@ The state of every run is rebuilt by replaying the lines in order into one byte 
 
 The log is input like any other: each line is validated (pydantic), part names must match the store's fixed
 pattern, run numbers must lie inside the batch, a run is committed as done at most once (twice would mean duplicate
-rows). A torn last line (a crash in the middle of an append) is ignored, and cut off by the next writer.
+rows), and every line carries the root seed its runs used, which must be the manifest's (a manifest whose
+``root_seed`` was edited would otherwise mix seeds in one batch). A torn last line (a crash in the middle of an
+append) is ignored, and cut off by the next writer.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class FlushLine(BaseModel):
 
     flush: int = Field(ge=1)
     session: int = Field(ge=1)
+    root_seed: int = Field(ge=0)
     parts: dict[str, str] = {}
     rows: dict[str, Annotated[int, Field(ge=1)]] = {}
     ok: list[tuple[Index, Index]] = []
@@ -51,8 +54,8 @@ class FlushLine(BaseModel):
 class RunStatus:
     """Where every run of a batch stands (one byte per run), and which parts of each table are committed."""
 
-    def __init__(self, points: int, replications: int):
-        self.points, self.replications = int(points), int(replications)
+    def __init__(self, points: int, replications: int, root_seed: int | None = None):
+        self.points, self.replications, self.root_seed = int(points), int(replications), root_seed
         self.codes = np.zeros(self.points * self.replications, dtype=np.int8)
         self.errors: dict[int, str] = {}
         self.parts: dict[str, list[str]] = {name: [] for name in TABLES}
@@ -81,6 +84,9 @@ class RunStatus:
 
     def apply(self, line: FlushLine, where: str) -> None:
         """Replay one line; ``where`` names it in messages (``DIR/status.jsonl:LINE``)."""
+        if self.root_seed is not None and line.root_seed != self.root_seed:
+            raise PkosimError(f"{where}: root_seed: these runs used root seed {line.root_seed}, the manifest says "
+                              f"{self.root_seed}; the manifest or the status log was edited")
         for table, name in line.parts.items():
             if table not in TABLES or not is_part_name(name):
                 raise PkosimError(f"{where}: parts: {table!r}: {name!r} is not a part of a batch table; the status "
@@ -109,9 +115,9 @@ class RunStatus:
         self.flushes = max(self.flushes, line.flush)
 
     @classmethod
-    def load(cls, path: Path, points: int, replications: int) -> tuple["RunStatus", int]:
+    def load(cls, path: Path, points: int, replications: int, root_seed: int | None = None) -> tuple["RunStatus", int]:
         """Replay ``path``; return the status and the byte length of its whole lines (a torn tail is ignored)."""
-        status = cls(points, replications)
+        status = cls(points, replications, root_seed)
         try:
             raw = read_regular_file(path)
         except FileNotFoundError:

@@ -39,6 +39,7 @@ class BatchWriter:
         # Part names sort by session start, are unique across sessions, and share the flush number across tables.
         self.stamp = f"{dt.datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
         self.session = 0
+        self._flush_number = 0
         self._created_folder = False
         self._reset_buffer()
         self.last_flush = time.monotonic()
@@ -157,7 +158,7 @@ class BatchWriter:
         if not finished and not failed:
             return
         status = self.plan.status
-        number = status.flushes + 1
+        number = self._flush_number = max(status.flushes, self._flush_number) + 1  # never reuse a staged name
         parts, rows = {}, {}
         if finished:
             file_name = part_name(self.stamp, number)
@@ -165,8 +166,8 @@ class BatchWriter:
                 count = self.store.write_staged(name, self._table(name, buffer[name], finished), file_name)
                 if count:
                     parts[name], rows[name] = file_name, count
-        line = FlushLine(flush=number, session=max(self.session, 1), parts=parts, rows=rows,
-                         ok=[(r.point, r.run) for r in finished], failed=failed)
+        line = FlushLine(flush=number, session=max(self.session, 1), root_seed=self.plan.root_seed, parts=parts,
+                         rows=rows, ok=[(r.point, r.run) for r in finished], failed=failed)
         self.log.append(line)  # the commit
         status.apply(line, f"{self.log.path}")
         self.store.publish(parts)

@@ -1,7 +1,9 @@
 """Sub-commands of the analysis layer: ``summarize``, ``compare``, ``plot`` and ``report``.
 
-Each reads result directories (a batch directory, or a folder of them) and writes its outputs atomically. User
-errors (a missing directory, an unknown metric, unpaired batches) are ``PkosimError``s: one line, exit code 2.
+Each reads result directories (a batch directory, or a folder of them; other paths given, such as files a shell
+glob picked up, are skipped with a one-line note) and writes its outputs atomically, never over a file that is not
+an earlier output of the same kind (``analysis.io``). User errors (a missing directory, an unknown metric, unpaired
+batches, a damaged batch) are ``PkosimError``s: one line, exit code 2; a full disk or a read-only folder exits 3.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def register(subparsers) -> None:
                               formatter_class=formatter)
     p.add_argument("dirs", nargs="+", metavar="DIR", help="baseline batch first, then the others (or a folder)")
     p.add_argument("--metric", "--metrics", action="append", metavar="M,...", help="yearly metrics (repeatable)")
-    p.add_argument("--out", metavar="DIR", help="where to write comparison.csv and .md (default: first DIR)")
+    p.add_argument("--out", metavar="DIR", help="where to write comparison.csv and .md (default: the baseline's "
+                   "DIR, as comparison_2.csv, ... when comparison.csv there compares other scenarios)")
     _add_baseline(p)
     p.set_defaults(func=_compare)
 

@@ -115,7 +115,8 @@ class Batch:
         if self.manifest.get("format") != 2:
             return None
         design = self.manifest.get("design") or {}
-        return RunStatus.load(self.path / STATUS, int(design.get("points", 1)), int(self.manifest["replications"]))[0]
+        return RunStatus.load(self.path / STATUS, int(design.get("points", 1)), int(self.manifest["replications"]),
+                              int(self.manifest["root_seed"]))[0]
 
     @cached_property
     def _legacy_counts(self) -> dict[str, int]:
@@ -314,7 +315,8 @@ def load_batch(path: str | os.PathLike) -> Batch:
         raise PkosimError(f"{path}: not a batch directory (no manifest.json)") from None
     if not isinstance(manifest, dict):
         raise PkosimError(f"{manifest_path}: not a pkosim batch manifest (a JSON object is expected)")
-    model = ManifestData if manifest.get("format") == 2 else _LegacyManifest
+    current = "format" in manifest or (path / STATUS).exists()  # a status log: written by this pkosim
+    model = ManifestData if current else _LegacyManifest
     try:
         model.model_validate(manifest)
     except ValidationError as error:

@@ -11,7 +11,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.io import check_target
 from analysis.metrics import parse_metrics
+
+# What the first bytes of a report and of a figure look like (analysis.io recognises earlier outputs by them).
+REPORT_SIGNATURE = b'<meta name="pkosim-provenance"'
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n pkosim_version"
 
 
 def _summarize(args) -> int:
@@ -43,6 +48,8 @@ def _plot(args) -> int:
     from analysis.results import find_batches, put_first
 
     check_kind(args.kind)
+    if args.out:
+        check_target(args.out, PNG_SIGNATURE)  # refuse before drawing, not after
     table = "daily" if args.daily else "yearly"
     metrics = parse_metrics(args.metric, table, default=())
     batches = put_first(find_batches(args.dirs), args.baseline)
@@ -59,6 +66,8 @@ def _report(args) -> int:
 
     from analysis.results import find_batches, put_first
 
+    if args.out:
+        check_target(args.out, REPORT_SIGNATURE)  # refuse before building the report, not after
     batches = put_first(find_batches(args.dirs), args.baseline)
     path = write_report(batches, args.out, parse_metrics(args.metrics))
     print(f"wrote {path}")

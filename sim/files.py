@@ -17,6 +17,9 @@ from pathlib import Path
 from sim.errors import PkosimError, from_os_error
 
 TEMPORARY_SUFFIX = ".tmp"
+# Flags that POSIX systems have and Windows lacks (there, 0: the protection they add is not available).
+O_CLOEXEC, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY = (getattr(os, name, 0) for name in
+                                                  ("O_CLOEXEC", "O_NOFOLLOW", "O_NONBLOCK", "O_DIRECTORY"))
 
 
 def temporary_name(target: Path) -> Path:
@@ -26,7 +29,7 @@ def temporary_name(target: Path) -> Path:
 
 def _write_new(path: Path, data: bytes) -> None:
     """Create ``path`` (which must not exist) with ``data``, flushed to disk; mode 0666 minus the umask."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_CLOEXEC, 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -68,7 +71,7 @@ def append_line(path: str | Path, line: str) -> None:
     """Append one line to a log and flush it to disk: after a crash the log ends with whole lines, or with a torn
     last line that its reader ignores. A symbolic link in place of the log is refused, not followed."""
     try:
-        handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+        handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o666)
         with os.fdopen(handle, "ab") as stream:
             stream.write(line.rstrip("\n").encode("utf-8") + b"\n")
             stream.flush()
@@ -82,7 +85,7 @@ def append_line(path: str | Path, line: str) -> None:
 def sync_directory(path: str | Path) -> None:
     """Make renames in ``path`` durable (best effort: not every file system supports it)."""
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        handle = os.open(path, os.O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     except OSError:
         return
     try:

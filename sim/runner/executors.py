@@ -195,7 +195,8 @@ class ProcessExecutor:
         self.broken = False
 
     def death_note(self) -> str:
-        codes = [c for c in self._exit_codes if c != -signal.SIGTERM] or self._exit_codes
+        # The pool stops the other workers itself (SIGTERM, SIGKILL), and 255 is "status unknown": prefer the others.
+        codes = [c for c in self._exit_codes if c not in (-signal.SIGTERM, -signal.SIGKILL, 255)] or self._exit_codes
         if not codes:
             return "the worker process died"
         code = codes[0]

@@ -59,6 +59,7 @@ class RunStatus:
         self.codes = np.zeros(self.points * self.replications, dtype=np.int8)
         self.errors: dict[int, str] = {}
         self.parts: dict[str, list[str]] = {name: [] for name in TABLES}
+        self._committed: dict[str, set[str]] = {name: set() for name in TABLES}
         self.rows: dict[str, int] = {name: 0 for name in TABLES}
         self.flushes = 0
 
@@ -91,19 +92,26 @@ class RunStatus:
             if table not in TABLES or not is_part_name(name):
                 raise PkosimError(f"{where}: parts: {table!r}: {name!r} is not a part of a batch table; the status "
                                   "log was edited or damaged")
-            if name in self.parts[table]:
+            if name in self._committed[table]:
                 raise PkosimError(f"{where}: parts: {table}/{name} is committed twice; the status log was edited")
-        for point, run, *_ in [*line.ok, *line.failed]:
-            if point >= self.points or run >= self.replications:
-                raise PkosimError(f"{where}: run ({point}, {run}) is outside the batch ({self.points} point(s) x "
-                                  f"{self.replications} replication(s)); the status log was edited or damaged")
-        for point, run in line.ok:
-            index = self.index(point, run)
-            if self.codes[index] == OK:
-                raise PkosimError(f"{where}: run ({point}, {run}) is committed as done twice (its rows would count "
-                                  "twice); the status log was edited or damaged")
-            self.codes[index] = OK
-            self.errors.pop(index, None)
+        ok = np.array(line.ok, dtype=np.int64).reshape(-1, 2)
+        failed = np.array([(point, run) for point, run, _ in line.failed], dtype=np.int64).reshape(-1, 2)
+        runs = np.concatenate([ok, failed])
+        outside = (runs[:, 0] >= self.points) | (runs[:, 1] >= self.replications)
+        if outside.any():
+            point, run = runs[np.argmax(outside)]
+            raise PkosimError(f"{where}: run ({point}, {run}) is outside the batch ({self.points} point(s) x "
+                              f"{self.replications} replication(s)); the status log was edited or damaged")
+        done = ok[:, 0] * self.replications + ok[:, 1]
+        twice = self.codes[done] == OK
+        if twice.any() or np.unique(done).size != done.size:
+            point, run = ok[np.argmax(twice)] if twice.any() else self.locate(done[0])
+            raise PkosimError(f"{where}: run ({point}, {run}) is committed as done twice (its rows would count "
+                              "twice); the status log was edited or damaged")
+        self.codes[done] = OK
+        if self.errors:
+            for index in done.tolist():
+                self.errors.pop(index, None)
         for point, run, error in line.failed:
             index = self.index(point, run)
             if self.codes[index] != OK:
@@ -111,6 +119,7 @@ class RunStatus:
                 self.errors[index] = error
         for table, name in line.parts.items():
             self.parts[table].append(name)
+            self._committed[table].add(name)
             self.rows[table] += line.rows.get(table, 0)
         self.flushes = max(self.flushes, line.flush)
 

@@ -48,7 +48,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import PkosimError, from_os_error
-from sim.files import TEMPORARY_SUFFIX, atomic_write_bytes, sync_directory, write_new_file
+from sim.files import (O_CLOEXEC, O_NOFOLLOW, O_NONBLOCK, TEMPORARY_SUFFIX, atomic_write_bytes, sync_directory,
+                       write_new_file)
 from sim.output import RunOutput
 
 # The tables: ``runs`` (one row per run, the runner's own) and every table a model run returns (``RunOutput``'s
@@ -93,7 +94,7 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
     """The bytes of ``path`` if it is a regular file (not a symbolic link, FIFO or device: a batch folder from
     someone else must not make pkosim read /dev/zero or follow a link out of the folder)."""
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        handle = os.open(path, os.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
     except FileNotFoundError:
         raise
     except OSError as error:

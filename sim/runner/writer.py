@@ -87,11 +87,14 @@ class BatchWriter:
         self.store.remove_done_failures(current.status)
 
     def release(self) -> None:
-        """Drop the lock; a new folder this writer made and left empty is removed again."""
+        """Drop the lock; a new folder this writer made and left empty is removed again (never a lock file this
+        writer did not hold: another writer may hold it)."""
+        held = self.lock.held
         self.lock.release()
         if self._created_folder:
             try:
-                (self.plan.directory / LOCK).unlink(missing_ok=True)
+                if held:
+                    (self.plan.directory / LOCK).unlink(missing_ok=True)
                 self.plan.directory.rmdir()  # only if empty
             except OSError:
                 pass

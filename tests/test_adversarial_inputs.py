@@ -100,7 +100,8 @@ def test_summarize_and_report_into_a_full_or_read_only_folder(batch, tmp_path, c
 def test_a_truncated_part_is_named_not_read(batch, capsys):
     part = sorted((batch / "yearly.parquet").glob("part-*.parquet"))[-1]
     part.write_bytes(part.read_bytes()[:200])
-    for command in (["summarize", batch, "--metrics", "hostile_deaths"], ["report", batch, "--metrics", "hostile_deaths"]):
+    for command in (["summarize", batch, "--metrics", "hostile_deaths"],
+                    ["report", batch, "--metrics", "hostile_deaths"]):
         code, _, err = cli(capsys, *command)
         assert code == 2
         assert_one_line(err, f"{part}: not a readable Parquet part", "the batch is damaged")
@@ -126,7 +127,8 @@ def test_a_malformed_scheduler_address_is_bad_input(tmp_path, capsys, address):
 
 def test_resume_of_a_file_or_a_missing_folder_is_bad_input(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
-    for target, message in ((tmp_path / "file", "is a file, not a batch folder"), (tmp_path / "nope", "no such directory")):
+    for target, message in ((tmp_path / "file", "is a file, not a batch folder"),
+                            (tmp_path / "nope", "no such directory")):
         code, _, err = cli(capsys, "run", "--resume", target)
         assert code == 2
         assert_one_line(err, message)

@@ -112,7 +112,8 @@ def test_paths_a_glob_adds_are_skipped_with_a_note(study, capsys, command):
 # -- sizes ----------------------------------------------------------------------------------------------------------
 GRID = "extends: {base}\nname: big\nsweep:\n  method: grid\n  parameters:\n" + "".join(
     f"    {path}:\n      values: [{', '.join(str(round(0.01 * v, 2)) for v in range(100))}]\n"
-    for path in ("ieds.base_detection_probability", "host_state.flight_refusal_share", "convoys.vehicle_loss_probability",
+    for path in ("ieds.base_detection_probability", "host_state.flight_refusal_share",
+                 "convoys.vehicle_loss_probability",
                  "convoys.route_clearance_share", "camps.rotation_share_by_air"))
 
 

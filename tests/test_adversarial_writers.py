@@ -99,7 +99,8 @@ def test_parts_of_a_killed_batch_are_never_read_as_results(tmp_path, capsys):
     process.wait()
     # what a kill in the middle of a flush leaves: staged parts the status log never committed
     committed = status_lines(batch)[0]["parts"]["yearly"]
-    shutil.copy(batch / "yearly.parquet" / committed, batch / "yearly.parquet" / ".part-99991231T000000-abcdef-00099.parquet.staged")
+    staged = ".part-99991231T000000-abcdef-00099.parquet.staged"
+    shutil.copy(batch / "yearly.parquet" / committed, batch / "yearly.parquet" / staged)
     done = assert_rows_match_status(batch)
     assert 0 < len(done) < 24
     directory = batch / "yearly.parquet"
@@ -171,7 +172,8 @@ def test_a_worker_that_dies_fails_only_the_run_that_killed_it(tmp_path):
     [failure] = (tmp_path / "d" / "failures").glob("*.json")
     record = json.loads(failure.read_text())
     assert record["run"] == 5
-    assert record["traceback"].startswith("WorkerDied: the worker process") and "while running this run" in record["traceback"]
+    assert record["traceback"].startswith("WorkerDied: the worker process")
+    assert "while running this run" in record["traceback"]
     assert committed_runs(tmp_path / "d") == {(0, r) for r in range(12) if r != 5}
     assert_rows_match_status(tmp_path / "d")
 

@@ -143,7 +143,8 @@ def read_json(path: Path, what: str, limit: int = MAX_MANIFEST_BYTES) -> Any:
     except UnicodeDecodeError:
         raise PkosimError(f"{path}: not UTF-8 text; not a pkosim {what}") from None
     except json.JSONDecodeError as error:
-        raise PkosimError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}); the {what} is damaged") from None
+        raise PkosimError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}); the {what} is "
+                          "damaged") from None
 
 
 class Manifest:

@@ -79,7 +79,8 @@ class BatchWriter:
         current = load_plan(self.plan.directory)  # re-read under the lock: another writer may have gone on
         if current.manifest.data.scenario_hash != self.plan.manifest.data.scenario_hash:
             raise PkosimError(f"{self.plan.directory}: the batch changed while it was being planned; run again")
-        self.plan.manifest, self.plan.status, self.plan.status_bytes = current.manifest, current.status, current.status_bytes
+        self.plan.manifest, self.plan.status = current.manifest, current.status
+        self.plan.status_bytes = current.status_bytes
         self.log.truncate(current.status_bytes)
         self.store.recover(current.status.parts)
         self.store.create()

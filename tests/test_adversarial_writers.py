@@ -190,3 +190,13 @@ def test_every_output_file_respects_the_umask(tmp_path, capsys):
     files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
     assert len(files) > 5
     assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o640}
+
+
+def test_what_a_writer_left_before_its_manifest_does_not_block_a_new_run(tmp_path, capsys):
+    scenario, batch = write_tiny(tmp_path), tmp_path / "out" / "tiny"
+    (batch / "yearly.parquet").mkdir(parents=True)
+    (batch / "failures").mkdir()
+    (batch / ".lock").write_text("")
+    assert cli(capsys, "run", scenario, "--out", tmp_path / "out", "--workers", "1", "--quiet", "--run-fn",
+               RUN_FN)[0] == 0
+    assert len(assert_rows_match_status(batch)) == 4

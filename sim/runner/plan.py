@@ -25,7 +25,7 @@ from . import scenarios as sc
 from .design import Design, design_of, design_size
 from .manifest import DesignRecord, Manifest
 from .status import RunStatus
-from .store import DESIGN, LOCK, MANIFEST, STATUS, active_tables, read_regular_file
+from .store import DESIGN, FAILURES, LOCK, MANIFEST, STATUS, TABLES, active_tables, read_regular_file
 
 DEFAULT_OUT = Path("results")
 CONFIRM_RUNS = 100_000        # more runs than this in one command need --yes
@@ -97,8 +97,20 @@ def check_out_folder(out_dir: Path) -> None:
             return
 
 
+def _never_committed(directory: Path, name: str) -> bool:
+    """Whether ``name`` in a folder without a manifest is what a writer stopped before its manifest leaves: the
+    lock, the design, or an empty table or failures folder (nothing that could hold a row)."""
+    path = directory / name
+    if name in (LOCK, DESIGN):
+        return not path.is_symlink()
+    if name == FAILURES or (name.endswith(".parquet") and name[: -len(".parquet")] in TABLES):
+        return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+    return False
+
+
 def check_new_batch_folder(directory: Path) -> None:
-    """A new batch goes into a folder that does not exist or holds nothing (but perhaps a stale lock file)."""
+    """A new batch goes into a folder that does not exist or holds nothing that could be read as results (a stale
+    lock, or what a writer stopped before writing its manifest left)."""
     if (directory / MANIFEST).exists() or (directory / MANIFEST).is_symlink():
         raise PkosimError(f"{directory}: already holds a batch; resume it with `pkosim run --resume {directory}` "
                           "or choose another --out")
@@ -106,7 +118,7 @@ def check_new_batch_folder(directory: Path) -> None:
         return
     if not directory.is_dir():
         raise PkosimError(f"{directory}: is a file where the batch folder would go; choose another --out")
-    entries = sorted(name for name in os.listdir(directory) if name != LOCK)
+    entries = sorted(name for name in os.listdir(directory) if not _never_committed(directory, name))
     if entries:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
         raise PkosimError(f"{directory}: not empty ({shown}) and not a batch (no {MANIFEST}); a batch starts in an "

@@ -67,7 +67,7 @@ class BatchWriter:
                 if self.plan.design.method is not None:
                     atomic_write_bytes(directory / DESIGN, parquet_bytes(design_table(self.plan.design)))
                 self.store.create()
-                self.plan.manifest.save()
+                self.plan.manifest.save()  # last: a folder without a manifest holds nothing a new run refuses
         except OSError as error:
             self.release()
             raise from_os_error(error, error.filename or directory, "write") from None

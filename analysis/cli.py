@@ -1,7 +1,9 @@
 """Sub-commands of the analysis layer: ``summarize``, ``compare``, ``plot`` and ``report``.
 
-Each reads result directories (a batch directory, or a folder of them) and writes its outputs atomically. User
-errors (a missing directory, an unknown metric, unpaired batches) are ``PkosimError``s: one line, exit code 2.
+Each reads result directories (a batch directory, or a folder of them; other paths given, such as files a shell
+glob picked up, are skipped with a one-line note) and writes its outputs atomically, never over a file that is not
+an earlier output of the same kind (``analysis.io``). User errors (a missing directory, an unknown metric, unpaired
+batches, a damaged batch) are ``PkosimError``s: one line, exit code 2; a full disk or a read-only folder exits 3.
 """
 
 from __future__ import annotations
@@ -9,7 +11,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.io import check_target
 from analysis.metrics import parse_metrics
+
+# What the first bytes of a report and of a figure look like (analysis.io recognises earlier outputs by them).
+REPORT_SIGNATURE = b'<meta name="pkosim-provenance"'
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n pkosim_version"
 
 
 def _summarize(args) -> int:
@@ -45,6 +52,8 @@ def _plot(args) -> int:
     from analysis.results import find_batches, put_first
 
     check_kind(args.kind)
+    if args.out:
+        check_target(args.out, PNG_SIGNATURE)  # refuse before drawing, not after
     table = "daily" if args.daily else "yearly"
     metrics = parse_metrics(args.metric, table, default=())
     batches = put_first(find_batches(args.dirs), args.baseline)
@@ -61,6 +70,8 @@ def _report(args) -> int:
 
     from analysis.results import find_batches, put_first
 
+    if args.out:
+        check_target(args.out, REPORT_SIGNATURE)  # refuse before building the report, not after
     batches = put_first(find_batches(args.dirs), args.baseline)
     path = write_report(batches, args.out, parse_metrics(args.metrics))
     print(f"wrote {path}")
@@ -85,7 +96,8 @@ def register(subparsers) -> None:
                               formatter_class=formatter)
     p.add_argument("dirs", nargs="+", metavar="DIR", help="baseline batch first, then the others (or a folder)")
     p.add_argument("--metric", "--metrics", action="append", metavar="M,...", help="yearly metrics (repeatable)")
-    p.add_argument("--out", metavar="DIR", help="where to write comparison.csv and .md (default: first DIR)")
+    p.add_argument("--out", metavar="DIR", help="where to write comparison.csv and .md (default: the baseline's "
+                   "DIR, as comparison_2.csv, ... when comparison.csv there compares other scenarios)")
     _add_baseline(p)
     p.set_defaults(func=_compare)
 

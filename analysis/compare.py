@@ -116,19 +116,41 @@ def display_table(table: pd.DataFrame, whole_run_only: bool = False) -> pd.DataF
     })
 
 
+def _same_comparison(csv_path, table: pd.DataFrame) -> bool:
+    """Whether ``csv_path`` holds a comparison of the same baseline and scenarios as ``table``."""
+    try:
+        old = pd.read_csv(csv_path, usecols=["baseline", "scenario"])
+    except (OSError, ValueError):
+        return False
+    return set(map(tuple, old.drop_duplicates().to_numpy().tolist())) == \
+        set(map(tuple, table[["baseline", "scenario"]].drop_duplicates().to_numpy().tolist()))
+
+
+def _default_name(folder, table: pd.DataFrame) -> str:
+    """``comparison`` unless the baseline's folder already holds a comparison of other scenarios: then the first
+    ``comparison_N`` that is free or holds this same comparison (a comparison never replaces another)."""
+    for n in range(1, 10_000):
+        name = "comparison" if n == 1 else f"comparison_{n}"
+        csv_path = folder / f"{name}.csv"
+        if not csv_path.exists() or _same_comparison(csv_path, table):
+            return name
+    raise PkosimError(f"{folder}: too many comparisons; give --out")
+
+
 def write_comparison(dirs, out_dir=None, metrics: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Compare, then write ``comparison.csv`` and ``comparison.md`` atomically (default: the first batch's dir).
+    """Compare, then write ``comparison.csv`` and ``comparison.md`` atomically into ``out_dir``; by default into the
+    baseline's folder, as ``comparison_2.csv`` (3, ...) when ``comparison.csv`` there compares other scenarios.
     The Markdown opens with the headline findings (``analysis.headlines``) when the lead metric is compared."""
     from pathlib import Path
 
     from analysis import headlines
-    from analysis.io import write_text
+    from analysis.io import check_target, write_text
     from analysis.summary import to_markdown
 
     batches = find_batches(dirs)
     table = compare(batches, metrics)
     out = Path(out_dir) if out_dir else batches[0].path
-    csv_path = write_text(out / "comparison.csv", table.to_csv(index=False))
+    name = "comparison" if out_dir else _default_name(out, table)
     top = ""
     if metrics is None or headlines.LEAD in metrics:
         found, notes, _table = findings(batches)
@@ -136,7 +158,9 @@ def write_comparison(dirs, out_dir=None, metrics: Sequence[str] | None = None) -
     md = (f"# Comparison against {batches[0].name}\n\n{top}## Effects\n\nPaired differences over replications with "
           "the same seed (scenario minus baseline), 95% confidence intervals; 'narrower' is how much narrower the "
           "paired interval is than an unpaired (Welch) one.\n\n" + to_markdown(display_table(table)))
-    md_path = write_text(out / "comparison.md", md)
+    check_target(out / f"{name}.md", md.encode())  # both files or neither
+    csv_path = write_text(out / f"{name}.csv", table.to_csv(index=False))
+    md_path = write_text(out / f"{name}.md", md)
     return table, {"csv": str(csv_path), "md": str(md_path)}
 
 

@@ -55,9 +55,14 @@ Source = str | os.PathLike | Scenario
 class MemoryBatch(Batch):
     """A batch whose tables are held in memory (read from a temporary folder that no longer exists)."""
 
-    def __init__(self, name: str, manifest: dict, tables: dict[str, Any]):
+    def __init__(self, name: str, manifest: dict, tables: dict[str, Any], counts: dict[str, int]):
         super().__init__(path=Path(f"<memory>/{name}"), manifest=manifest)
         self._tables = tables
+        self._counts = counts
+
+    def counts(self) -> dict[str, int]:
+        """Runs done, failed and pending, as the folder it was read from recorded them."""
+        return dict(self._counts)
 
     def dataset(self, table: str) -> ds.Dataset:
         data = self._tables.get(table)
@@ -74,7 +79,7 @@ def _in_memory(directory: Path) -> MemoryBatch:
             tables[table] = batch.dataset(table).to_table()
         except PkosimError:
             tables[table] = None
-    return MemoryBatch(batch.name, batch.manifest, tables)
+    return MemoryBatch(batch.name, batch.manifest, tables, batch.counts())
 
 
 class Results:

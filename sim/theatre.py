@@ -140,6 +140,16 @@ class Theatre:
         points.update({name: (c.lat, c.lon) for name, c in self.camps.items()})
         return points
 
+    @property
+    def data_window(self) -> tuple[date, date]:
+        """The first and last day the theatre's data describe: the years with recorded garrisons
+        (camp_strength.csv), within the camps' opening and closing dates (camps.csv). A run outside this window
+        would have no camps, or garrisons made up from the nearest year, so scenarios must fit inside it."""
+        years = [year for _, year in self.strength]
+        first = max(date(min(years), 1, 1), min(c.opened for c in self.camps.values()))
+        last = min(date(max(years), 12, 31), max(c.closed for c in self.camps.values()))
+        return first, last
+
     def garrison(self, camp: str, year: int) -> CampYear:
         """The garrison recorded for a camp in a year, falling back to the nearest recorded year."""
         years = sorted(y for (c, y) in self.strength if c == camp)

@@ -70,20 +70,45 @@ def test_design_point_parameters_reach_the_model(tmp_path):
 
 def test_manifest_records_what_was_run(tmp_path):
     run_batch([SWEPT], tmp_path, workers=1, run_fn=fake_simulate, seed=99)
-    manifest = json.loads((tmp_path / "swept" / "manifest.json").read_text())
-    assert manifest["root_seed"] == 99 and manifest["scenario"]["seed"] == 99
-    assert manifest["replications"] == 3 and manifest["status"] == "complete"
+    batch = tmp_path / "swept"
+    manifest = json.loads((batch / "manifest.json").read_text())
+    assert manifest["root_seed"] == 99 and manifest["replications"] == 3
+    assert "seed" not in manifest["scenario"] and "replications" not in manifest["scenario"]  # the batch's, not the scenario's
+    assert manifest["status"] == "complete" and manifest["format"] == 2 and manifest["model"] == "fake"
     assert len(manifest["scenario_hash"]) == 64 and manifest["scenario"]["name"] == "swept"
-    assert manifest["design"]["method"] == "latin_hypercube" and len(manifest["design"]["points"]) == 2
-    assert {"python", "mesa", "numpy", "pandas", "pyarrow"} <= set(manifest["packages"])
+    assert manifest["design"] == {"method": "latin_hypercube", "parameters": ["ieds.base_detection_probability"],
+                                  "points": 2}
+    assert len(pd.read_parquet(batch / "design.parquet")) == 2
+    assert {"python", "mesa", "numpy", "pandas", "pyarrow", "filelock"} <= set(manifest["packages"])
     assert set(manifest["git"]) == {"commit", "dirty"} and manifest["host"]["name"]
     assert manifest["started"] <= manifest["finished"]
-    assert sorted((r["point"], r["run"], r["seed"], r["status"]) for r in manifest["runs"]) == [
-        (p, r, f"99/{r}", "ok") for p in range(2) for r in range(3)]
-    recorded = {name: set(files) for name, files in manifest["parts"].items()}
+    assert "runs" not in manifest and "scenario_class" not in manifest
+
+
+def test_status_log_commits_every_run_and_part(tmp_path):
+    run_batch([SWEPT], tmp_path, workers=1, run_fn=fake_simulate, seed=99, flush_every_runs=4)
+    batch = tmp_path / "swept"
+    lines = [json.loads(line) for line in (batch / "status.jsonl").read_text().splitlines()]
+    assert [line["flush"] for line in lines] == [1, 2]
+    assert sorted(tuple(run) for line in lines for run in line["ok"]) == [(p, r) for p in range(2) for r in range(3)]
     for name in TABLES:
-        on_disk = {p.name for p in (tmp_path / "swept" / f"{name}.parquet").iterdir()}
-        assert on_disk == recorded[name]  # every part is recorded, no temporary files remain
+        committed = {line["parts"][name] for line in lines}
+        on_disk = {p.name for p in (batch / f"{name}.parquet").iterdir()}
+        assert on_disk == committed  # every part is committed, no staged or temporary file remains
+        assert sum(line["rows"][name] for line in lines) == len(pd.read_parquet(batch / f"{name}.parquet"))
+
+
+def test_scenario_object_is_not_rewritten_with_the_batch_seed(tmp_path):
+    seen = []
+
+    def recording(scenario, seed):
+        seen.append((scenario.seed, scenario.replications))
+        return fake_simulate(scenario, seed)
+
+    run_batch([FakeScenario(name="s", replications=2, seed=5)], tmp_path, workers=1, run_fn=recording, seed=99,
+              replications=3)
+    assert seen == [(5, 2)] * 3  # three runs (the batch's replications) of the scenario as given
+    assert set(pd.read_parquet(tmp_path / "s" / "runs.parquet")["seed"]) == {"99/0", "99/1", "99/2"}
 
 
 def test_failed_runs_are_recorded_and_the_batch_goes_on(tmp_path):
@@ -97,25 +122,50 @@ def test_failed_runs_are_recorded_and_the_batch_goes_on(tmp_path):
     assert (record["point"], record["run"], record["seed"]) == (0, 1, "20140101/1")
     assert "fake failure in run 1" in record["traceback"] and record["elapsed_s"] >= 0
     assert record["parameters"] == {}
-    manifest = json.loads((batch / "manifest.json").read_text())
-    failed = {r["run"]: r["error"] for r in manifest["runs"] if r["status"] == "failed"}
+    lines = [json.loads(line) for line in (batch / "status.jsonl").read_text().splitlines()]
+    failed = {run: error for line in lines for _, run, error in line["failed"]}
     assert failed == {1: "RuntimeError: fake failure in run 1", 4: "RuntimeError: fake failure in run 4"}
     assert sorted(read_table(batch, "runs")["run"]) == [0, 2, 3, 5]
 
 
-def test_tables_readable_by_pandas_polars_duckdb_even_when_empty(tmp_path):
-    scenario = FakeScenario(name="quiet", replications=3, outputs=FakeOutputs(daily=False, incidents=False))
-    run_batch([scenario], tmp_path, workers=1, run_fn=fake_simulate, flush_every_runs=1)
-    batch = tmp_path / "quiet"
-    for name, rows in {"runs": 3, "yearly": 6, "daily": 0, "incidents": 0}.items():
+def test_tables_readable_by_pandas_polars_duckdb(tmp_path):
+    run_batch([FakeScenario(name="all", replications=3)], tmp_path, workers=1, run_fn=fake_simulate,
+              flush_every_runs=2)
+    batch = tmp_path / "all"
+    for name in TABLES:
         directory = batch / f"{name}.parquet"
-        assert len(pd.read_parquet(directory)) == rows
+        rows = len(pd.read_parquet(directory))
+        assert rows > 0
         assert pl.read_parquet(f"{directory}/*.parquet").height == rows
         assert duckdb.sql(f"SELECT count(*) FROM '{directory}/*.parquet'").fetchall()[0][0] == rows
     yearly = pl.read_parquet(f"{batch}/yearly.parquet/*.parquet")
     assert yearly.columns[:4] == ["scenario", "point", "run", "seed"]
     assert duckdb.sql(f"SELECT sum(hostile_deaths) FROM '{batch}/yearly.parquet/*.parquet'").fetchall()[0][0] == \
         pd.read_parquet(batch / "yearly.parquet")["hostile_deaths"].sum()
+
+
+def test_tables_switched_off_are_not_written(tmp_path):
+    scenario = FakeScenario(name="quiet", replications=3, outputs=FakeOutputs(daily=False, incidents=False,
+                                                                         convoys=False))
+    run_batch([scenario], tmp_path, workers=1, run_fn=fake_simulate, flush_every_runs=1)
+    batch = tmp_path / "quiet"
+    assert not (batch / "daily.parquet").exists() and not (batch / "incidents.parquet").exists()
+    assert json.loads((batch / "manifest.json").read_text())["tables"] == ["runs", "yearly"]
+    assert len(pd.read_parquet(batch / "yearly.parquet")) == 6
+
+
+def test_a_table_with_no_rows_still_reads(tmp_path):
+    def no_incidents(scenario, seed):
+        output = fake_simulate(scenario, seed)
+        output.incidents = output.incidents.iloc[0:0]
+        return output
+
+    run_batch([FakeScenario(name="calm", replications=2)], tmp_path, workers=1, run_fn=no_incidents)
+    directory = tmp_path / "calm" / "incidents.parquet"
+    assert [p.name for p in directory.iterdir()] == ["part-empty.parquet"]
+    assert len(pd.read_parquet(directory)) == 0
+    assert pl.read_parquet(f"{directory}/*.parquet").height == 0
+    assert duckdb.sql(f"SELECT count(*) FROM '{directory}/*.parquet'").fetchall()[0][0] == 0
 
 
 def test_an_existing_batch_is_never_overwritten(tmp_path):

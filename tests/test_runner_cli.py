@@ -64,10 +64,10 @@ def test_run_writes_the_batch_and_prints_key_metrics(tiny, tmp_path, capsys):
     assert "hostile_deaths" in printed and "medevac_within_1h_share" in printed and "90% interval" in printed
     assert f"results in {out / 'tiny'}" in printed
     manifest = json.loads((out / "tiny" / "manifest.json").read_text())
-    assert manifest["scenario_file"] == str(tiny) and manifest["scenario"]["replications"] == 3
-    assert manifest["scenario_class"] == "sim.scenario.schema:Scenario"
-    assert manifest["design"]["points"] == [{"ieds.base_detection_probability": 0.2},
-                                            {"ieds.base_detection_probability": 0.4}]
+    assert manifest["scenario_file"] == str(tiny) and manifest["replications"] == 3
+    assert manifest["model"] == "pkosim" and manifest["root_seed"] == 5
+    design = pd.read_parquet(out / "tiny" / "design.parquet")
+    assert design["ieds.base_detection_probability"].tolist() == [0.2, 0.4]
     runs = pd.read_parquet(out / "tiny" / "runs.parquet")
     assert sorted(zip(runs["point"], runs["run"])) == [(p, r) for p in range(2) for r in range(3)]
     assert set(runs["seed"]) == {"5/0", "5/1", "5/2"}

@@ -47,11 +47,11 @@ def start_and_wait_for_parts(tmp_path: Path, *, workers: int, replications: int,
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    manifest = out / "long" / "manifest.json"
+    log = out / "long" / "status.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if len(json.loads(manifest.read_text())["parts"].get("runs", [])) >= parts:
+            if len(log.read_text().splitlines()) >= parts:
                 return process, out
         except (OSError, ValueError):
             pass
@@ -69,17 +69,24 @@ def test_batch_killed_with_sigkill_then_resumed_equals_uninterrupted(tmp_path):
     batch = out / "long"
     manifest = json.loads((batch / "manifest.json").read_text())
     assert manifest["status"] == "running"
-    assert 0 < sum(r["status"] == "ok" for r in manifest["runs"]) < 30
-    # what a kill between renaming a part and recording it leaves behind: an orphan part and a temporary file
-    recorded = manifest["parts"]["yearly"][0]
-    shutil.copy(batch / "yearly.parquet" / recorded, batch / "yearly.parquet" / "part-orphan.parquet")
+    lines = [json.loads(line) for line in (batch / "status.jsonl").read_text().splitlines()]
+    assert 0 < sum(len(line["ok"]) for line in lines) < 30
+    # what a kill at the worst moments leaves behind: a flush's staged part never committed, a temporary file, a
+    # committed part whose rename did not happen, and a torn status line
+    recorded = lines[0]["parts"]["yearly"]
+    shutil.copy(batch / "yearly.parquet" / recorded, batch / "yearly.parquet" / ".part-x.parquet.staged")
     (batch / "daily.parquet" / ".part-x.parquet.1234.tmp").write_bytes(b"half a file")
+    committed = lines[-1]["parts"]["runs"]
+    (batch / "runs.parquet" / committed).rename(batch / "runs.parquet" / f".{committed}.staged")
+    with open(batch / "status.jsonl", "a") as log:
+        log.write('{"flush": 99, "session"')
 
     [result] = resume_batches([out], workers=1, run_fn=fake_simulate)
     assert (result.ok, result.failed, result.pending, result.status) == (30, 0, 0, "complete")
     assert_same_tables(reference(tmp_path, 30), batch)
-    assert not (batch / "yearly.parquet" / "part-orphan.parquet").exists()
-    assert not list((batch / "daily.parquet").glob(".*"))
+    assert (batch / "runs.parquet" / committed).exists()
+    for name in TABLES:
+        assert not list((batch / f"{name}.parquet").glob(".*"))
 
 
 @pytest.mark.slow
@@ -92,7 +99,8 @@ def test_ctrl_c_on_a_process_pool_stops_cleanly_then_resumes(tmp_path):
     batch = out / "long"
     manifest = json.loads((batch / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
-    assert {r["status"] for r in manifest["runs"]} == {"ok", "pending"}
+    lines = [json.loads(line) for line in (batch / "status.jsonl").read_text().splitlines()]
+    assert 0 < sum(len(line["ok"]) for line in lines) < 40 and not any(line["failed"] for line in lines)
     resume_batches([batch], workers=2, run_fn=fake_simulate)
     assert_same_tables(reference(tmp_path, 40), batch)
 
@@ -137,7 +145,7 @@ def test_resume_reruns_only_failed_and_pending_runs(tmp_path):
         FAIL_AT.clear()
     assert (first.ok, first.failed) == (10, 2)
     batch = tmp_path / "out" / "long"
-    parts_before = json.loads((batch / "manifest.json").read_text())["parts"]
+    lines_before = (batch / "status.jsonl").read_text().splitlines()
     calls = []
 
     def counting(scenario, seed):
@@ -149,8 +157,8 @@ def test_resume_reruns_only_failed_and_pending_runs(tmp_path):
     assert (second.ok, second.failed, second.status) == (12, 0, "complete")
     assert not list((batch / "failures").iterdir())
     manifest = json.loads((batch / "manifest.json").read_text())
-    for name in TABLES:
-        assert manifest["parts"][name][: len(parts_before[name])] == parts_before[name]  # old parts kept as they were
+    lines = (batch / "status.jsonl").read_text().splitlines()
+    assert lines[: len(lines_before)] == lines_before  # the log only grows; old parts kept as they were
     assert [s["resumed"] for s in manifest["sessions"]] == [False, True]
     assert_same_tables(reference(tmp_path, 12), batch)
 

@@ -87,7 +87,7 @@ def test_missing_file_and_directory(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = run_validate(capsys, "nowhere.yaml")
     assert code == 2 and "nowhere.yaml: file not found" in err
     code, _, err = run_validate(capsys, "folder.yaml")
-    assert code == 2 and "folder.yaml: not a file" in err
+    assert code == 2 and "folder.yaml: is a directory, not a scenario file" in err
     code, _, err = run_validate(capsys, "x" * 5000 + ".yaml")
     assert code == 2 and err[0].endswith(": cannot read file: File name too long") and "Traceback" not in "".join(err)
 

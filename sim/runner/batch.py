@@ -1,44 +1,48 @@
 """A batch: every design point x every replication of one scenario, run, recorded and written as it goes.
 
-``run_batch`` plans one batch per scenario (design, seeds, manifest), then feeds the runs to one executor, keeping
-only a small window of runs in flight. Finished runs are buffered in this process and flushed as one Parquet part
-per table every ``flush_every_runs`` runs or ``flush_every_s`` seconds; the manifest is rewritten after each flush.
-Memory therefore depends on the window and the flush size, not on the number of runs.
+``run_batch`` plans one batch per scenario (``plan.py``), takes every batch's lock and lays out its folder
+(``writer.py``), then feeds the runs to one executor, keeping only a small window of runs in flight. Finished runs
+are buffered in this process and committed as one Parquet part per table every ``flush_every_runs`` runs or
+``flush_every_s`` seconds (``store.py``, ``status.py``). Memory therefore depends on the window and the flush size,
+not on the number of runs.
 
-A run that raises is recorded (``failures/`` and the manifest) and the batch goes on. Ctrl-C cancels pending work,
-flushes what finished, leaves the rest ``pending`` and raises ``BatchInterrupted``; ``resume_batches`` later runs
-only what is pending or failed, from the resolved scenario stored in the manifest.
+A run that raises is recorded (``failures/`` and the status log) and the batch goes on. A worker process that dies
+fails every run in flight with it; those runs are run again one at a time, and only one that kills its worker
+again is recorded as failed. Ctrl-C (or SIGTERM) cancels pending work, commits what finished, leaves the rest
+``pending`` and raises ``BatchInterrupted``; a second Ctrl-C while that happens is ignored. ``resume_batches``
+later runs only what is pending or failed, from the scenario stored in the manifest. A full disk or another
+writer stops the batch with a ``PkosimEnvironmentError``; what was committed stays.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
+import contextlib
+import signal
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import numpy as np
-import pandas as pd
+from sim.errors import PkosimEnvironmentError, PkosimError
 
-from sim.errors import PkosimError
-
-from . import scenarios as sc
-from .design import Design, design_of
 from .executors import default_workers, make_executor
-from .manifest import FILE_NAME, Manifest, now
+from .plan import DEFAULT_OUT, BatchPlan, find_batches, plan_batches, plan_resume
 from .progress import Progress
+from .scenarios import default_run_fn
 from .seeds import seed_label
-from .store import IDENTITY, TABLES, BatchStore
 from .task import RunResult, RunTask, execute
+from .writer import BatchWriter
 
-DEFAULT_OUT = Path("results")
+__all__ = ["DEFAULT_OUT", "BatchInterrupted", "BatchPlan", "BatchResult", "execute_plans", "find_batches", "pilot",
+           "plan_batches", "plan_resume", "resume_batches", "run_batch"]
 
 
 @dataclass
 class BatchResult:
-    """How one batch ended. ``status``: ``complete`` (all runs ok), ``failed`` (some failed) or ``interrupted``."""
+    """How one batch ended. ``status``: ``complete`` (all runs ok), ``failed`` (some failed), ``interrupted`` or
+    ``not started``."""
 
     scenario: str
     directory: Path
@@ -58,292 +62,205 @@ class BatchInterrupted(KeyboardInterrupt):
         self.results = results
 
 
-@dataclass
-class BatchPlan:
-    """Everything needed to run (or resume) one batch, decided before any run starts."""
-
-    scenario: Any
-    design: Design
-    root_seed: int
-    replications: int
-    directory: Path
-    manifest: Manifest
-    todo: list[tuple[int, int]]
-    resumed: bool = False
-    _point_cache: dict = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.manifest.data["scenario_name"]
-
-    def point_scenario(self, point: int) -> Any:
-        if point not in self._point_cache:
-            self._point_cache.clear()  # runs are submitted point by point: one cached point is enough
-            self._point_cache[point] = sc.with_overrides(self.scenario, self.design.points[point])
-        return self._point_cache[point]
+def _terminate_as_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
-def default_run_fn() -> Callable:
+@contextlib.contextmanager
+def _signals(handler_int, handler_term):
+    """Set SIGINT/SIGTERM handlers for the block (main thread only; elsewhere signals do not reach Python code)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = [signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)]
+    if handler_int is not None:
+        signal.signal(signal.SIGINT, handler_int)
+    if handler_term is not None:
+        signal.signal(signal.SIGTERM, handler_term)
     try:
-        from sim.simulation import simulate
-    except ImportError as error:
-        raise PkosimError(f"the model is not available (sim.simulation.simulate: {error})") from None
-    return simulate
+        yield
+    finally:
+        for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous):
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
-def _load(item: Any) -> tuple[Any, str | None]:
-    if not isinstance(item, (str, Path)):
-        return item, None
-    path = Path(item)
-    if not path.is_file():
-        raise PkosimError(f"{path}: scenario file not found")
+@contextlib.contextmanager
+def _deferred_interrupts():
+    """Ctrl-C or SIGTERM during the block is held until it ends: a flush commits whole or not at all."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = [signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)]
     try:
-        from sim.scenario import load_scenario
-    except ImportError as error:
-        raise PkosimError(f"cannot load {path}: the scenario package is not available ({error})") from None
-    return load_scenario(path), str(path)
+        yield
+    finally:
+        for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous):
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt
 
 
-def plan_batches(scenarios: Iterable[Any], out_dir: Path | str = DEFAULT_OUT, *, replications: int | None = None,
-                 seed: int | None = None) -> list[BatchPlan]:
-    """Load, override and design every scenario, and check nothing would be overwritten. Writes nothing."""
-    if replications is not None and replications < 1:
-        raise PkosimError(f"--replications {replications}: needs at least 1 replication")
-    out_dir = Path(out_dir)
-    plans, names = [], set()
-    for item in scenarios:
-        scenario, source = _load(item)
-        overrides = {}
-        if replications is not None:
-            overrides["replications"] = int(replications)
-        if seed is not None:
-            overrides["seed"] = int(seed)
-        scenario = sc.with_overrides(scenario, overrides)
-        name = scenario.name
-        if not name or "/" in name or name in (".", ".."):
-            raise PkosimError(f"{source or 'scenario'}: name {name!r} cannot be a directory name")
-        if name in names:
-            raise PkosimError(f"{source or 'scenario'}: two scenarios are named {name!r}; each needs its own batch")
-        names.add(name)
-        if int(scenario.replications) < 1:
-            raise PkosimError(f"{source or name}: replications must be at least 1 (got {scenario.replications})")
-        directory = out_dir / name
-        if (directory / FILE_NAME).exists():
-            raise PkosimError(f"{directory}: already holds a batch; resume it with `pkosim run --resume {directory}`"
-                              " or choose another --out")
-        design = design_of(scenario)
-        for point in design.points:  # validate every design point now, not hours into the batch
-            sc.with_overrides(scenario, point)
-        root_seed, n = int(scenario.seed), int(scenario.replications)
-        todo = [(p, r) for p in range(len(design)) for r in range(n)]
-        manifest = Manifest.new(
-            directory, scenario_json=sc.to_json(scenario), scenario_hash=sc.scenario_hash(scenario),
-            scenario_class=sc.class_path(scenario), scenario_file=source, root_seed=root_seed, replications=n,
-            design=design.to_json(), seeds={(p, r): seed_label(root_seed, r) for p, r in todo})
-        plans.append(BatchPlan(scenario, design, root_seed, n, directory, manifest, todo))
-    if not plans:
-        raise PkosimError("no scenario to run")
-    return plans
+def _cleanup():
+    """While a batch stops, further Ctrl-C / SIGTERM are ignored: they would only leave it half-stopped."""
+    return _signals(signal.SIG_IGN, signal.SIG_IGN)
 
 
-def find_batches(directory: Path | str) -> list[Path]:
-    """The batch directories under ``directory``: itself if it holds a manifest, else its sub-directories that do."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise PkosimError(f"--resume {directory}: no such directory")
-    if (directory / FILE_NAME).exists():
-        return [directory]
-    found = sorted(p.parent for p in directory.glob(f"*/{FILE_NAME}"))
-    if not found:
-        raise PkosimError(f"--resume {directory}: no {FILE_NAME} here or in its sub-directories, nothing to resume")
-    return found
+def _summarise(plan: BatchPlan, started: float, status: str | None = None) -> BatchResult:
+    counts = plan.status.counts()
+    return BatchResult(plan.name, plan.directory, plan.runs, counts["ok"], counts["failed"], counts["pending"],
+                       status or plan.manifest.data.status, time.monotonic() - started)
 
 
-def plan_resume(directories: Iterable[Path | str]) -> list[BatchPlan]:
-    plans = []
-    for directory in directories:
-        for batch in find_batches(directory):
-            manifest = Manifest.load(batch)
-            data = manifest.data
-            scenario = sc.from_json(data["scenario"], data.get("scenario_class"))
-            design = Design.from_json(data["design"])
-            todo = [(r["point"], r["run"]) for r in manifest.runs if r["status"] != "ok"]
-            plans.append(BatchPlan(scenario, design, int(data["root_seed"]), int(data["replications"]), batch,
-                                   manifest, todo, resumed=True))
-    return plans
+class _Loop:
+    """The run loop of one batch: submit within the window, collect, commit; dead workers' runs re-run alone."""
 
+    def __init__(self, plan: BatchPlan, writer: BatchWriter, executor, run_fn: Callable, progress: Progress):
+        self.plan, self.writer, self.executor, self.run_fn, self.progress = plan, writer, executor, run_fn, progress
+        self.queue = iter(plan.todo.tolist())
+        self.retry: deque[int] = deque()    # submitted to a pool that broke before running them
+        self.suspects: list[int] = []       # in flight when a worker died
+        self.inflight: dict[Any, int] = {}
+        self.exhausted = False
 
-class _Writer:
-    """Buffers finished runs of one batch and flushes them as parts, then records them in the manifest."""
+    def _next(self) -> int | None:
+        if self.retry:
+            return self.retry.popleft()
+        index = next(self.queue, None)
+        self.exhausted = index is None
+        return index
 
-    def __init__(self, plan: BatchPlan, flush_every_runs: int, flush_every_s: float):
-        self.plan, self.manifest = plan, plan.manifest
-        self.store = BatchStore(plan.directory)
-        self.flush_every_runs, self.flush_every_s = flush_every_runs, flush_every_s
-        # Part names sort by session start, are unique across sessions, and share the flush number across tables.
-        self.stamp = f"{dt.datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-        self.flushes = 0
-        self.buffer: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
-        self.finished: list[RunResult] = []
-        self.last_flush = time.monotonic()
+    def task(self, index: int) -> RunTask | RunResult:
+        point, run = self.plan.locate(index)
+        try:
+            scenario = self.plan.point_scenario(point)
+        except PkosimError as error:  # a design point the model refuses: each of its runs fails, the batch goes on
+            return RunResult(point, run, seed_label(self.plan.root_seed, run), "failed", 0.0,
+                             error=f"design point {point} is not a valid scenario: {error.lines()[0]}")
+        return RunTask(scenario, point, run, self.plan.root_seed, self.run_fn)
 
-    def open(self) -> None:
-        self.store.create()
-        data = self.manifest.data
-        if self.plan.resumed:
-            for name, file_name in list(data.get("placeholders", {}).items()):
-                self.store.remove_part(name, file_name)
-            data["placeholders"] = {}
-            self.store.remove_unrecorded(data["parts"])
-            self.store.adopt_schemas(data["parts"])
-            for record in self.manifest.runs:
-                if record["status"] != "ok":
-                    record["status"] = "pending"
-        data["status"] = "running"
-        data["finished"] = None
-        data.setdefault("sessions", []).append({"started": now(), "resumed": self.plan.resumed})
-        self.manifest.save()
+    def record(self, result: RunResult) -> None:
+        self.writer.add(result)
+        self.progress.update(result.status == "ok")
 
-    def add(self, result: RunResult) -> None:
-        record = self.manifest.run(result.point, result.run)
-        record["elapsed_s"] = round(result.elapsed_s, 4)
-        if result.status != "ok":
-            lines = (result.error or "").strip().splitlines()
-            record["status"], record["error"] = "failed", lines[-1] if lines else "failed"
-            self.store.write_failure(result.point, result.run, {
-                "scenario": self.plan.name, "point": result.point, "run": result.run, "seed": result.seed,
-                "parameters": self.plan.design.points[result.point], "elapsed_s": result.elapsed_s,
-                "traceback": result.error, "time": now()})
+    def outcome(self, handle, index: int) -> RunResult | None:
+        """The run's result, or None when its worker died (the run may be innocent)."""
+        point, run = self.plan.locate(index)
+        try:
+            return self.executor.result(handle)
+        except Exception as error:  # noqa: BLE001 - a dead worker, or an executor error: this run's failure
+            if self.executor.lost(error):
+                return None
+            return RunResult(point, run, seed_label(self.plan.root_seed, run), "failed", 0.0,
+                             error=f"worker error: {type(error).__name__}: {error}")
+
+    def submit_more(self) -> None:
+        while not self.executor.broken and len(self.inflight) < self.executor.window:
+            index = self._next()
+            if index is None:
+                return
+            task = self.task(index)
+            if isinstance(task, RunResult):
+                self.record(task)
+                continue
+            try:
+                self.inflight[self.executor.submit(task)] = index
+            except Exception as error:  # noqa: BLE001 - a pool broken by a dead worker, or a lost cluster
+                if self.executor.lost(error):
+                    self.retry.appendleft(index)
+                    return
+                raise PkosimEnvironmentError(f"{self.plan.name}: the executor stopped working ({type(error).__name__}"
+                                             f": {str(error)[:120]})") from None
+
+    def run_alone(self, index: int) -> None:
+        """Run one suspect with nothing else in flight: if its worker dies again, it is the culprit."""
+        task = self.task(index)
+        if isinstance(task, RunResult):
+            self.record(task)
             return
-        output = result.output
-        row = {"status": "ok", "elapsed_s": float(result.elapsed_s)}
-        row.update({k: float(v) for k, v in self.plan.design.points[result.point].items()})
-        row.update({k: float(v) for k, v in output.summary.items()})
-        self.buffer["runs"].append(row)
-        for name in TABLES[1:]:
-            frame = getattr(output, name, None)
-            self.buffer[name].append(frame if frame is not None else pd.DataFrame())
-        result.output = None  # the tables now live in the buffer only
-        self.finished.append(result)
+        for attempt in range(2):
+            try:
+                handle = self.executor.submit(task)
+                break
+            except Exception as error:  # noqa: BLE001
+                if not self.executor.lost(error) or attempt:
+                    raise PkosimEnvironmentError(f"{self.plan.name}: the executor stopped working") from None
+                self.executor.restart()
+        self.inflight[handle] = index
+        while not self.executor.wait([handle], timeout=1.0):
+            pass
+        del self.inflight[handle]
+        result = self.outcome(handle, index)
+        if result is None:
+            self.executor.restart()
+            point, run = self.plan.locate(index)
+            result = RunResult(point, run, seed_label(self.plan.root_seed, run), "failed", 0.0,
+                               error=f"WorkerDied: {self.executor.death_note()} while running this run (run again "
+                                     "alone after its worker died with other runs in flight)")
+        self.record(result)
 
-    def _table(self, name: str, pieces: list, finished: list[RunResult]) -> pd.DataFrame:
-        """One table of the flushed runs, identity columns first (built once per flush: cheap per run)."""
-        if name == "runs":
-            frame = pd.DataFrame(pieces)
-            lengths = np.ones(len(pieces), dtype=np.int64)
-        else:
-            lengths = np.array([len(piece) for piece in pieces], dtype=np.int64)
-            frame = pd.concat([p for p in pieces if len(p)] or [pieces[0]], ignore_index=True)
-        if len(frame) != int(lengths.sum()):
-            frame = frame.iloc[0:0]
-        identity = pd.DataFrame({
-            "scenario": pd.Series([self.plan.name] * int(lengths.sum()), dtype="str"),
-            "point": np.repeat(np.array([r.point for r in finished], dtype=np.int64), lengths),
-            "run": np.repeat(np.array([r.run for r in finished], dtype=np.int64), lengths),
-            "seed": pd.Series(np.repeat(np.array([r.seed for r in finished], dtype=object), lengths), dtype="str"),
-        })
-        frame = frame.drop(columns=[c for c in IDENTITY if c in frame.columns]).reset_index(drop=True)
-        return pd.concat([identity, frame], axis=1)
+    def run(self, flush_every_s: float) -> None:
+        while True:
+            self.submit_more()
+            if not self.inflight:
+                if self.suspects:
+                    self.executor.restart()
+                    suspects, self.suspects = self.suspects, []
+                    for index in suspects:
+                        self.run_alone(index)
+                    continue
+                if self.executor.broken:
+                    self.executor.restart()
+                    continue
+                if self.exhausted and not self.retry:
+                    return
+                continue
+            for handle in self.executor.wait(list(self.inflight), timeout=min(1.0, flush_every_s)):
+                index = self.inflight.pop(handle)
+                result = self.outcome(handle, index)
+                if result is None:
+                    self.suspects.append(index)
+                else:
+                    self.record(result)
+            if self.writer.due():
+                with _deferred_interrupts():
+                    self.writer.flush()
 
-    def due(self) -> bool:
-        return bool(self.finished) and (len(self.finished) >= self.flush_every_runs
-                                        or time.monotonic() - self.last_flush >= self.flush_every_s)
-
-    def flush(self) -> None:
-        """Write the buffered runs as one part per table, then record them as done in the manifest."""
-        buffer, finished = self.buffer, self.finished
-        self.buffer, self.finished = {name: [] for name in TABLES}, []  # never write the same rows twice
-        self.last_flush = time.monotonic()
-        if finished:
-            self.flushes += 1
-            written = {}
-            for name in TABLES:
-                frame = self._table(name, buffer[name], finished)
-                file_name = self.store.write_part(name, frame, f"part-{self.stamp}-{self.flushes:05d}.parquet")
-                if file_name:
-                    written[name] = file_name
-            for name, file_name in written.items():
-                self.manifest.data["parts"].setdefault(name, []).append(file_name)
-            for result in finished:
-                record = self.manifest.run(result.point, result.run)
-                record["status"], record["error"] = "ok", None
-        self.manifest.save()
-        for result in finished:
-            self.store.remove_failure(result.point, result.run)
-
-    def close(self, interrupted: bool) -> None:
-        self.flush()
-        data = self.manifest.data
-        for name in TABLES:
-            if not data["parts"].get(name):
-                data.setdefault("placeholders", {})[name] = self.store.write_placeholder(name)
-        counts = self.manifest.counts()
-        data["status"] = ("interrupted" if interrupted or counts["pending"] else
-                          "failed" if counts["failed"] else "complete")
-        data["finished"] = now()
-        data["sessions"][-1]["finished"] = data["finished"]
-        self.manifest.save()
+    def keep_finished(self) -> None:
+        """On Ctrl-C: keep the runs that finished before it."""
+        for handle in [h for h in self.inflight if h.done()]:
+            index = self.inflight.pop(handle)
+            result = self.outcome(handle, index)
+            if result is not None:
+                self.writer.add(result)
 
 
-def _result_of(plan: BatchPlan, executor, handle, point: int, run: int) -> RunResult:
-    try:
-        return executor.result(handle)
-    except Exception as error:  # noqa: BLE001 - a worker that died: record it as this run's failure
-        return RunResult(point, run, seed_label(plan.root_seed, run), "failed", 0.0,
-                         error=f"worker error: {type(error).__name__}: {error}")
-
-
-def _summarise(plan: BatchPlan, started: float) -> BatchResult:
-    counts = plan.manifest.counts()
-    return BatchResult(plan.name, plan.directory, len(plan.manifest.runs), counts["ok"], counts["failed"],
-                       counts["pending"], plan.manifest.data["status"], time.monotonic() - started)
-
-
-def _run_plan(plan: BatchPlan, executor, run_fn: Callable, *, quiet: bool, flush_every_runs: int,
+def _run_plan(plan: BatchPlan, writer: BatchWriter, executor, run_fn: Callable, *, quiet: bool,
               flush_every_s: float) -> BatchResult:
     started = time.monotonic()
-    writer = _Writer(plan, flush_every_runs, flush_every_s)
-    writer.open()
+    writer.begin()
     progress = Progress(len(plan.todo), plan.name, quiet=quiet)
-    todo = iter(plan.todo)
-    inflight: dict[Any, tuple[int, int]] = {}
-    exhausted = False
+    loop = _Loop(plan, writer, executor, run_fn, progress)
     try:
-        while True:
-            while not exhausted and len(inflight) < executor.window:
-                nxt = next(todo, None)
-                if nxt is None:
-                    exhausted = True
-                    break
-                point, run = nxt
-                task = RunTask(plan.point_scenario(point), point, run, plan.root_seed, run_fn)
-                try:
-                    inflight[executor.submit(task)] = (point, run)
-                except Exception as error:  # noqa: BLE001 - e.g. a process pool broken by a dead worker
-                    executor.cancel(list(inflight))
-                    progress.close()
-                    writer.close(interrupted=True)
-                    raise PkosimError(f"{plan.name}: the executor stopped working ({type(error).__name__}: "
-                                      f"{error}); finished runs are written, resume with "
-                                      f"`pkosim run --resume {plan.directory}`") from None
-            if not inflight:
-                break
-            for handle in executor.wait(list(inflight), timeout=min(1.0, flush_every_s)):
-                point, run = inflight.pop(handle)
-                result = _result_of(plan, executor, handle, point, run)
-                writer.add(result)
-                progress.update(result.status == "ok")
-            if writer.due():
-                writer.flush()
+        loop.run(flush_every_s)
     except KeyboardInterrupt:
-        for handle in [h for h in inflight if h.done()]:  # keep what finished before the interrupt
-            point, run = inflight.pop(handle)
-            result = _result_of(plan, executor, handle, point, run)
-            writer.add(result)
-        executor.cancel(list(inflight))
-        progress.close()
-        writer.close(interrupted=True)
+        with _cleanup():
+            loop.keep_finished()
+            executor.cancel(list(loop.inflight))
+            progress.close()
+            writer.close(interrupted=True)
         raise BatchInterrupted([_summarise(plan, started)]) from None
+    except PkosimError as error:
+        with _cleanup():
+            executor.cancel(list(loop.inflight))
+            progress.close()
+            writer.abort()
+        if isinstance(error, PkosimEnvironmentError):
+            raise PkosimEnvironmentError(f"{error}; runs committed so far are kept: resume with "
+                                         f"`pkosim run --resume {plan.directory}`") from None
+        raise
     progress.close()
     writer.close(interrupted=False)
     return _summarise(plan, started)
@@ -352,34 +269,40 @@ def _run_plan(plan: BatchPlan, executor, run_fn: Callable, *, quiet: bool, flush
 def execute_plans(plans: list[BatchPlan], *, workers: int | None = None, executor: str = "process",
                   scheduler: str | None = None, quiet: bool = True, run_fn: Callable | None = None,
                   flush_every_runs: int = 50, flush_every_s: float = 30.0) -> list[BatchResult]:
-    run_fn = run_fn or default_run_fn()
+    """Run planned batches one after the other on one executor; every batch is locked for the whole call."""
     workers = default_workers() if workers is None else int(workers)
-    pool = make_executor(executor, workers, scheduler)
+    writers = [BatchWriter(plan, flush_every_runs, flush_every_s) for plan in plans]
     results: list[BatchResult] = []
-    try:
-        for index, plan in enumerate(plans):
-            try:
-                results.append(_run_plan(plan, pool, run_fn, quiet=quiet, flush_every_runs=flush_every_runs,
-                                         flush_every_s=flush_every_s))
-            except BatchInterrupted as interrupted:
-                interrupted.results = results + interrupted.results + [
-                    BatchResult(p.name, p.directory, len(p.manifest.runs), 0, 0, len(p.manifest.runs),
-                                "not started", 0.0) for p in plans[index + 1:]]
-                raise
-    finally:
+    pool = None
+    with _signals(None, _terminate_as_interrupt):
         try:
-            pool.close()
-        except Exception:  # noqa: BLE001 - a pool stopped by Ctrl-C may complain while closing
-            pass
+            pool = make_executor(executor, workers, scheduler)
+            for writer in writers:
+                writer.prepare()
+            for index, (plan, writer) in enumerate(zip(plans, writers)):
+                try:
+                    results.append(_run_plan(plan, writer, pool, run_fn or default_run_fn(plan.model), quiet=quiet,
+                                             flush_every_s=flush_every_s))
+                except BatchInterrupted as interrupted:
+                    interrupted.results = results + interrupted.results + [
+                        _summarise(p, time.monotonic(), "not started") for p in plans[index + 1:]]
+                    raise
+        finally:
+            with _cleanup():
+                if pool is not None:
+                    with contextlib.suppress(Exception):  # a pool stopped by Ctrl-C may complain while closing
+                        pool.close()
+                for writer in writers:
+                    writer.release()
     return results
 
 
 def run_batch(scenarios: Iterable[Any], out_dir: Path | str = DEFAULT_OUT, *, replications: int | None = None,
               seed: int | None = None, workers: int | None = None, executor: str = "process",
               scheduler: str | None = None, quiet: bool = True, run_fn: Callable | None = None,
-              flush_every_runs: int = 50, flush_every_s: float = 30.0) -> list[BatchResult]:
+              flush_every_runs: int = 50, flush_every_s: float = 30.0, yes: bool = False) -> list[BatchResult]:
     """Run every scenario (objects or YAML paths) into ``out_dir/<name>/``; see the package docstring."""
-    plans = plan_batches(scenarios, out_dir, replications=replications, seed=seed)
+    plans = plan_batches(scenarios, out_dir, replications=replications, seed=seed, yes=yes)
     return execute_plans(plans, workers=workers, executor=executor, scheduler=scheduler, quiet=quiet,
                          run_fn=run_fn, flush_every_runs=flush_every_runs, flush_every_s=flush_every_s)
 
@@ -395,13 +318,14 @@ def resume_batches(directories: Iterable[Path | str], *, workers: int | None = N
 
 def pilot(plans: list[BatchPlan], run_fn: Callable | None = None) -> list[float]:
     """Seconds per run of each plan, timed on one or two real runs in this process (for ``--dry-run``)."""
-    run_fn = run_fn or default_run_fn()
     timings = []
     for plan in plans:
-        point, run = plan.todo[0] if plan.todo else (0, 0)
+        todo = plan.todo
+        point, run = plan.locate(int(todo[0])) if len(todo) else (0, 0)
         samples = []
         while len(samples) < 2:
-            result = execute(RunTask(plan.point_scenario(point), point, run, plan.root_seed, run_fn))
+            result = execute(RunTask(plan.point_scenario(point), point, run, plan.root_seed,
+                                     run_fn or default_run_fn(plan.model)))
             if result.status != "ok":
                 raise PkosimError(f"{plan.name}: the pilot run failed: {(result.error or '').strip().splitlines()[-1]}")
             samples.append(result.elapsed_s)

@@ -5,7 +5,9 @@
     pkosim run --resume results/history_2014_2020      # finish an interrupted or partly failed batch
     pkosim run a.yaml --executor dask --scheduler tcp://scheduler:8786
 
-Exit codes: 0 all runs ok; 1 some runs failed (recorded in failures/); 2 bad input; 130 interrupted (Ctrl-C).
+Exit codes: 0 all runs ok; 1 some runs failed (recorded in failures/); 2 bad input (a scenario, an option, a damaged
+result folder); 3 environment (disk full, no permission, read-only folder, the batch locked by another writer);
+130 interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import importlib
 import sys
 from pathlib import Path
 
-from sim.errors import PkosimError
+from sim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, PkosimError
 
 from .batch import (DEFAULT_OUT, BatchInterrupted, BatchResult, execute_plans, pilot, plan_batches, plan_resume)
-from .executors import EXECUTORS, default_workers
+from .executors import EXECUTORS, check_scheduler_address, default_workers
+from .plan import CONFIRM_RUNS
 from .progress import _duration
 from .report import format_table, key_metrics
 
@@ -44,8 +47,10 @@ def register(subparsers) -> None:
                         "it): run only what is pending or failed")
     parser.add_argument("--dry-run", action="store_true", help="print the number of runs and an estimated wall "
                         "time from a short pilot, write nothing")
+    parser.add_argument("--yes", action="store_true", help=f"confirm a command of more than {CONFIRM_RUNS:,} runs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     parser.add_argument("--run-fn", metavar="MODULE:FUNCTION", help=argparse.SUPPRESS)  # tests and benchmarks
+    parser.add_argument("--flush-every", type=int, default=50, metavar="RUNS", help=argparse.SUPPRESS)  # tests
     parser.set_defaults(func=run_command)
 
 
@@ -76,6 +81,8 @@ def run_command(args: argparse.Namespace) -> int:
         raise PkosimError(f"--workers {args.workers}: needs at least 1 worker")
     if args.scheduler and args.executor != "dask":
         raise PkosimError("--scheduler only applies with --executor dask")
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
     run_fn = _run_fn(args.run_fn)
     if args.resume is not None:
         if args.scenarios:
@@ -86,32 +93,39 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         if not args.scenarios:
             raise PkosimError("pkosim run: give at least one SCENARIO.yaml (or --resume DIR)")
-        plans = plan_batches(args.scenarios, args.out, replications=args.replications, seed=args.seed)
+        plans = plan_batches(args.scenarios, args.out, replications=args.replications, seed=args.seed,
+                             yes=args.yes or args.dry_run)
     workers = args.workers or default_workers()
     if args.dry_run:
-        timings = pilot(plans, run_fn)
-        total_runs = sum(len(p.todo) for p in plans)
-        for plan, seconds in zip(plans, timings):
-            print(f"{plan.name}: {len(plan.design)} design point(s) x {plan.replications} replication(s) = "
-                  f"{len(plan.todo)} runs to do, ~{seconds:.2f} s per run")
-        estimate = sum(len(p.todo) * s for p, s in zip(plans, timings)) / workers
-        print(f"total: {total_runs} runs; estimated wall time with {workers} worker(s): ~{_duration(estimate)} "
-              f"(from a pilot in this process; nothing written)")
-        return 0
+        return _dry_run(plans, run_fn, workers, confirmed=args.yes)
     try:
         results = execute_plans(plans, workers=workers, executor=args.executor, scheduler=args.scheduler,
-                                quiet=args.quiet, run_fn=run_fn)
+                                quiet=args.quiet, run_fn=run_fn, flush_every_runs=max(1, args.flush_every))
     except BatchInterrupted as interrupted:
         done = sum(r.ok for r in interrupted.results)
         pending = sum(r.pending for r in interrupted.results)
         where = args.resume if args.resume is not None else args.out
         print(f"pkosim run: interrupted; {done} runs written, {pending} pending. Resume with: "
               f"pkosim run --resume {where}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     _report(results)
     failed = sum(r.failed for r in results)
     if failed:
         print(f"pkosim run: {failed} run(s) failed; tracebacks in the failures/ folder of each batch; "
               f"re-run them with pkosim run --resume DIR", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_RUNS_FAILED
+    return EXIT_OK
+
+
+def _dry_run(plans, run_fn, workers: int, *, confirmed: bool) -> int:
+    timings = pilot(plans, run_fn)
+    total_runs = sum(len(p.todo) for p in plans)
+    for plan, seconds in zip(plans, timings):
+        print(f"{plan.name}: {len(plan.design)} design point(s) x {plan.replications} replication(s) = "
+              f"{len(plan.todo)} runs to do, ~{seconds:.2f} s per run")
+    estimate = sum(len(p.todo) * s for p, s in zip(plans, timings)) / workers
+    print(f"total: {total_runs} runs; estimated wall time with {workers} worker(s): ~{_duration(estimate)} "
+          f"(from a pilot in this process; nothing written)")
+    if total_runs > CONFIRM_RUNS and not confirmed:
+        print(f"more than {CONFIRM_RUNS:,} runs: pkosim run needs --yes to start them")
+    return EXIT_OK

@@ -1,10 +1,14 @@
-"""``manifest.json``: what a batch ran, with what, by whom, and where every run stands.
+"""``manifest.json``: what a batch is (the scenario, its hash, the root seed, the replications, the design), who ran
+it with what, and how each session ended.
 
-The manifest is the batch's ledger. It is rewritten atomically after each flush of result parts and is the only
-authority on which runs are done (``status: ok``), failed or still pending, and on which part files belong to the
-tables (``parts``). That is what makes ``--resume`` safe: anything on disk the manifest does not list is the trace
-of a flush cut short and is discarded. It also records everything needed to reproduce the batch: the fully
-resolved scenario and its hash, the root seed, the design points, package versions and the git commit.
+The manifest is written when the batch is created and at the start and end of each session (``run`` or
+``--resume``); the state of each run is not in it but in the status log (``status.py``), so saving it costs the
+same for ten runs as for a million. Its ``root_seed`` and ``replications`` are the batch's only authority on them:
+the stored ``scenario`` leaves them out, and ``scenario_hash`` identifies the scenario without them.
+
+A manifest is input, perhaps from someone else's machine: ``Manifest.load`` validates it against ``ManifestData``
+and refuses with one line naming the file and the key. Nothing in it is a path or code: the scenario class is a
+name from a fixed registry (``model``: ``pkosim`` or ``fake``), and every file of the batch has a fixed name.
 """
 
 from __future__ import annotations
@@ -17,23 +21,29 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim import __version__
 from sim.errors import PkosimError
+from sim.files import atomic_write_bytes
 
-from .store import atomic_write_json
+from .store import MANIFEST, MAX_MANIFEST_BYTES, TABLES, read_regular_file
 
-FILE_NAME = "manifest.json"
-KEY_PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed", "tqdm")
+FILE_NAME = MANIFEST
+FORMAT = 2
+KEY_PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed", "tqdm", "filelock")
+STATUSES = ("not started", "running", "complete", "failed", "interrupted")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
     for name in KEY_PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)
@@ -63,70 +73,114 @@ def host() -> dict[str, Any]:
             "python_executable": sys.executable}
 
 
-class Manifest:
-    """The manifest of one batch, kept in memory and saved whole (atomically) on ``save()``."""
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
 
-    def __init__(self, path: Path, data: dict):
+
+class SessionRecord(_Record):
+    started: str
+    finished: str | None = None
+    resumed: bool = False
+
+
+class DesignRecord(_Record):
+    """The design in brief; a sweep's points are in ``design.parquet`` (one row per point)."""
+
+    method: Literal["grid", "latin_hypercube", "sobol", "morris"] | None = None
+    parameters: list[str] = []
+    points: int = Field(1, ge=1)
+
+
+class ManifestData(_Record):
+    """The keys of ``manifest.json`` (format 2)."""
+
+    format: Literal[2]
+    pkosim_version: str
+    model: Literal["pkosim", "fake"] = Field(description="Which scenario class and default model: a registry name.")
+    scenario_name: str = Field(pattern=NAME_PATTERN, max_length=80)
+    scenario_file: str | None = None
+    scenario_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    root_seed: int = Field(ge=0, le=2**63 - 1)
+    replications: int = Field(ge=1)
+    design: DesignRecord
+    tables: list[str]
+    packages: dict[str, str | None] = {}
+    git: dict[str, Any] = {}
+    host: dict[str, Any] = {}
+    started: str
+    finished: str | None = None
+    status: Literal["not started", "running", "complete", "failed", "interrupted"]
+    sessions: list[SessionRecord] = []
+    scenario: dict[str, Any]
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: list[str]) -> list[str]:
+        unknown = [t for t in tables if t not in TABLES]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a table of a batch ({', '.join(TABLES)})")
+        if "runs" not in tables or len(set(tables)) != len(tables):
+            raise ValueError("must list each table once, runs included")
+        return tables
+
+
+def validation_message(path: Path, error: ValidationError, data: Any, root: type[BaseModel]) -> str:
+    """One line for a pydantic error in a JSON file: the file, the key, what is wrong (and how many more)."""
+    from sim.scenario.messages import describe_error
+    from sim.scenario.yaml_source import dotted_path
+
+    errors = error.errors()
+    first = errors[0]
+    key, message = describe_error(first, tuple(first["loc"]), data, root)
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"{path}: {dotted_path(key) or 'manifest'}: {message}{more}"
+
+
+def read_json(path: Path, what: str, limit: int = MAX_MANIFEST_BYTES) -> Any:
+    raw = read_regular_file(path, limit)
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise PkosimError(f"{path}: not UTF-8 text; not a pkosim {what}") from None
+    except json.JSONDecodeError as error:
+        raise PkosimError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}); the {what} is "
+                          "damaged") from None
+
+
+class Manifest:
+    """The manifest of one batch: validated ``data``, saved whole (atomically) on ``save()``."""
+
+    def __init__(self, path: Path, data: ManifestData):
         self.path = Path(path)
         self.data = data
-        self._index = {(r["point"], r["run"]): r for r in data["runs"]}
 
     @classmethod
-    def new(cls, directory: Path, *, scenario_json: dict, scenario_hash: str, scenario_class: str,
-            scenario_file: str | None, root_seed: int, replications: int, design: dict,
-            seeds: dict[tuple[int, int], str]) -> "Manifest":
-        data = {
-            "pkosim_version": __version__,
-            "scenario_name": scenario_json.get("name"),
-            "scenario_file": scenario_file,
-            "scenario_class": scenario_class,
-            "scenario_hash": scenario_hash,
-            "root_seed": int(root_seed),
-            "replications": int(replications),
-            "design": design,
-            "packages": package_versions(),
-            "git": git_state(),
-            "host": host(),
-            "started": now(),
-            "finished": None,
-            "status": "running",
-            "sessions": [],
-            "parts": {},
-            "placeholders": {},
-            "runs": [{"point": p, "run": r, "seed": s, "status": "pending", "elapsed_s": None, "error": None}
-                     for (p, r), s in seeds.items()],
-            "scenario": scenario_json,
-        }
+    def new(cls, directory: Path, *, model: str, scenario_json: dict, scenario_hash: str, scenario_file: str | None,
+            root_seed: int, replications: int, design: DesignRecord, tables: list[str]) -> "Manifest":
+        data = ManifestData(
+            format=FORMAT, pkosim_version=__version__, model=model, scenario_name=scenario_json["name"],
+            scenario_file=scenario_file, scenario_hash=scenario_hash, root_seed=int(root_seed),
+            replications=int(replications), design=design, tables=list(tables), packages=package_versions(),
+            git=git_state(), host=host(), started=now(), finished=None, status="not started", sessions=[],
+            scenario=scenario_json)
         return cls(Path(directory) / FILE_NAME, data)
 
     @classmethod
     def load(cls, directory: Path) -> "Manifest":
         path = Path(directory) / FILE_NAME
         try:
-            data = json.loads(path.read_text())
+            data = read_json(path, "manifest")
         except FileNotFoundError:
             raise PkosimError(f"{directory}: no {FILE_NAME} here, so there is no batch to resume") from None
-        except (OSError, json.JSONDecodeError) as error:
-            raise PkosimError(f"{path}: cannot read the manifest ({error})") from None
-        if not isinstance(data, dict) or "runs" not in data or "scenario" not in data:
-            raise PkosimError(f"{path}: not a pkosim batch manifest (no 'runs' or 'scenario')")
-        return cls(path, data)
-
-    def run(self, point: int, run: int) -> dict:
-        return self._index[(point, run)]
-
-    @property
-    def runs(self) -> list[dict]:
-        return self.data["runs"]
-
-    def counts(self) -> dict[str, int]:
-        counts = {"ok": 0, "failed": 0, "pending": 0}
-        for record in self.runs:
-            counts[record["status"]] = counts.get(record["status"], 0) + 1
-        return counts
-
-    def parts(self) -> dict[str, list[str]]:
-        return self.data["parts"]
+        if not isinstance(data, dict):
+            raise PkosimError(f"{path}: not a pkosim batch manifest (a JSON object is expected)")
+        if "format" not in data and "runs" in data:
+            raise PkosimError(f"{path}: written by an earlier pkosim (no 'format' key); its results can be read "
+                              "but it cannot be resumed: run the scenario again into a new folder")
+        try:
+            return cls(path, ManifestData.model_validate(data))
+        except ValidationError as error:
+            raise PkosimError(validation_message(path, error, data, ManifestData)) from None
 
     def save(self) -> None:
-        atomic_write_json(self.path, self.data)
+        atomic_write_bytes(self.path, (self.data.model_dump_json(indent=1) + "\n").encode())

@@ -1,35 +1,71 @@
 """The few things the runner asks of a scenario object, in one place.
 
 The runner treats a scenario as an opaque, validated, frozen pydantic model. It needs to: read ``name``,
-``replications``, ``seed``, ``outputs`` and ``sweep``; apply overrides (design points, ``--seed``); hash it; dump
-it to JSON for the manifest; and rebuild it from that JSON on ``--resume``. For ``sim.scenario.Scenario`` these go
-through ``sim.scenario`` (``with_overrides``, ``scenario_hash``); any other pydantic model (the engine's own test
-stand-in, ``sim.runner.fakes``, which keeps the engine's tests independent of the model) gets the same behaviour
-generically. The class is recorded in the manifest as
-``module:qualname`` so that a resume rebuilds the same kind of object.
+``replications``, ``seed``, ``outputs`` and ``sweep``; apply a design point's overrides; hash it; store it in the
+manifest; and rebuild it from there on ``--resume``. Two kinds of scenario exist, named in a fixed registry
+(``MODELS``) and recorded in the manifest by name, never as an import path: ``pkosim`` (``sim.scenario.Scenario``,
+run by ``sim.simulation.simulate``) and ``fake`` (the engine's stand-in, ``sim.runner.fakes``, which keeps the
+engine's tests and benchmarks independent of the model).
+
+A scenario's ``seed`` and ``replications`` only give the batch its defaults: the batch's own ``root_seed`` and
+``replications`` (``--seed``, ``--replications``, the manifest) are the authority, so they are left out of the
+stored scenario and of its hash, and the scenario object the runs receive is never rewritten with them.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
-from typing import Any
+from typing import Any, Callable
+
+from pydantic import ValidationError
 
 import sim.scenario as sim_scenario
-from sim.errors import PkosimError
+from sim.errors import PkosimError, ScenarioError
 from sim.scenario import Scenario
+from sim.scenario.loader import BATCH_KEYS, scenario_data
+
+from .fakes import FakeScenario, fake_simulate
+
+MODELS: dict[str, type] = {"pkosim": Scenario, "fake": FakeScenario}
+
+
+def model_name(scenario: Any) -> str:
+    """The registry name of a scenario's kind."""
+    for name, cls in MODELS.items():
+        if isinstance(scenario, cls):
+            return name
+    raise PkosimError(f"cannot run a {type(scenario).__name__}: a scenario is a sim.scenario.Scenario (or the "
+                      "engine's FakeScenario in tests)")
+
+
+def default_run_fn(model: str) -> Callable:
+    """The model that runs scenarios of kind ``model`` unless the caller gives another."""
+    if model == "fake":
+        return fake_simulate
+    try:
+        from sim.simulation import simulate
+    except ImportError as error:
+        raise PkosimError(f"the model is not available (sim.simulation.simulate: {error})") from None
+    return simulate
 
 
 def to_json(scenario: Any) -> dict:
-    return scenario.model_dump(mode="json")
+    """The scenario as stored in a manifest: JSON data without the batch keys (seed, replications)."""
+    if isinstance(scenario, Scenario):
+        return scenario_data(scenario)
+    data = scenario.model_dump(mode="json")
+    for key in BATCH_KEYS:
+        data.pop(key, None)
+    return data
 
 
 def scenario_hash(scenario: Any) -> str:
     if isinstance(scenario, Scenario):
         return sim_scenario.scenario_hash(scenario)
-    return hashlib.sha256(json.dumps(to_json(scenario), sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    text = json.dumps(to_json(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def with_overrides(scenario: Any, values: dict[str, Any]) -> Any:
@@ -38,7 +74,7 @@ def with_overrides(scenario: Any, values: dict[str, Any]) -> Any:
         return scenario
     if isinstance(scenario, Scenario):
         return sim_scenario.with_overrides(scenario, dict(values))
-    data = copy.deepcopy(to_json(scenario))
+    data = copy.deepcopy(scenario.model_dump(mode="json"))
     for path, value in values.items():
         node = data
         *parents, leaf = path.split(".")
@@ -52,18 +88,25 @@ def with_overrides(scenario: Any, values: dict[str, Any]) -> Any:
     return type(scenario).model_validate(data)
 
 
-def class_path(scenario: Any) -> str:
-    cls = type(scenario)
-    return f"{cls.__module__}:{cls.__qualname__}"
+def from_json(model: str, data: Any, where: str) -> Any:
+    """Rebuild a stored scenario of kind ``model`` by validation (the same checks as a scenario file: schema and
+    theatre); a problem is one line naming ``where`` (the manifest) and the key."""
+    if not isinstance(data, dict):
+        raise PkosimError(f"{where}: scenario: must be a mapping of keys to values")
+    if model == "pkosim":
+        from sim.scenario.loader import validate_document
+        from sim.scenario.yaml_source import YamlDocument
 
-
-def from_json(data: dict, cls_path: str | None) -> Any:
-    """Rebuild a scenario from its manifest JSON (the class defaults to ``sim.scenario.Scenario``)."""
-    module_name, _, qualname = (cls_path or "sim.scenario:Scenario").partition(":")
+        try:
+            return validate_document(YamlDocument(where, copy.deepcopy(data), {}))
+        except ScenarioError as error:
+            first = error.problems[0]
+            more = f" (and {len(error.problems) - 1} more problem(s))" if len(error.problems) > 1 else ""
+            raise PkosimError(f"{where}: scenario.{first.key}: {first.message}{more}" if first.key else
+                              f"{where}: scenario: {first.message}{more}") from None
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError) as error:
-        raise PkosimError(f"cannot rebuild the scenario class {cls_path!r} recorded in the manifest: {error}") from None
-    return obj.model_validate(data)
+        return MODELS[model].model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise PkosimError(f"{where}: scenario.{key}: {first['msg'].lower()}") from None

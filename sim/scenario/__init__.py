@@ -5,7 +5,8 @@ Public API:
   line per problem: ``FILE:LINE:COL: key.path: message``).
 - ``resolve_scenario(path) -> ResolvedScenario``: the same, keeping where each value was set (for ``show --diff``).
 - ``with_overrides(scenario, {"dotted.path": value}) -> Scenario``: a re-validated copy (sweeps, calibration).
-- ``scenario_hash(scenario)``, ``canonical_json(scenario)``: identity of exactly what was run.
+- ``scenario_hash(scenario)``, ``canonical_json(scenario)``: identity of what was run (without ``seed`` and
+  ``replications``, which belong to a batch).
 """
 
 from sim.scenario.loader import (

@@ -53,7 +53,7 @@ def display_path(path: Path) -> str:
     """Paths in messages as the user would type them: relative to the working directory when possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a symlink loop (RuntimeError before Python 3.13)
         return str(path)
 
 
@@ -118,8 +118,9 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument,
     try:
         parent_path = (path.parent / parent_ref).resolve()
         parent_is_file = parent_path.is_file()
+        parent_is_dir = parent_path.is_dir()
     except (OSError, ValueError, RuntimeError) as error:  # a NUL in the name, a name too long, a symlink loop
-        reason = getattr(error, "strerror", None) or str(error)
+        reason = getattr(error, "strerror", None) or ("a loop of symbolic links" if isinstance(error, RuntimeError) else str(error))
         raise problem(f"cannot use {show_value(parent_ref)} as a parent scenario file: {reason}") from None
     chain = stack + (path.resolve(),)
     if parent_path in chain:
@@ -127,6 +128,8 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument,
         raise problem(f"extends cycle: {cycle}")
     if len(chain) > MAX_EXTENDS_DEPTH:
         raise problem(f"extends chain longer than {MAX_EXTENDS_DEPTH} files")
+    if parent_is_dir:
+        raise problem(f"parent scenario {show_value(parent_ref)} is a directory, not a scenario file")
     if not parent_is_file:
         siblings = sorted(p.name for p in parent_path.parent.glob("*.yaml")) if parent_path.parent.is_dir() else []
         hint = difflib.get_close_matches(parent_path.name, siblings, n=1)
@@ -134,7 +137,15 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument,
             folder = str(Path(parent_ref).parent)
             hint = [hint[0] if folder in ("", ".") else f"{folder}/{hint[0]}"]
         raise problem(f"parent scenario {show_value(parent_ref)} not found" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-    parent, files = _read_chain(parent_path, chain)
+    try:
+        parent, files = _read_chain(parent_path, chain)
+    except ScenarioError as error:
+        # A parent that cannot be read as a scenario at all (not YAML text, not a mapping, too large...) is the
+        # child's mistake: point at its extends: line, and never quote the parent's content.
+        parent_file = display_path(parent_path)
+        if all(p.file == parent_file and not p.key for p in error.problems):
+            raise problem(f"parent {show_value(parent_ref)} is not a scenario file: {error.problems[0].message}") from None
+        raise
     return _merge(parent, document), files + (document.file,)
 
 
@@ -172,12 +183,14 @@ def load_input(model: type[Model], path: str | Path) -> tuple[Model, YamlDocumen
         raise ScenarioError(problems_from_validation(error, document, model)) from None
 
 
-def validate_document(document: YamlDocument) -> Scenario:
+def validate_document(document: YamlDocument, *, sweep_values: bool = True) -> Scenario:
+    """Validate merged scenario data: the schema, then the checks that need the theatre (``check_references``)."""
     try:
         scenario = Scenario.model_validate(document.data)
     except ValidationError as error:
         raise ScenarioError(problems_from_validation(error, document)) from None
-    reference_problems = [problem_at(document, path, message) for path, message in check_references(scenario, document.data)]
+    reference_problems = [problem_at(document, path, message) for path, message
+                          in check_references(scenario, document.data, sweep_values=sweep_values)]
     if reference_problems:
         raise ScenarioError(reference_problems)
     return scenario
@@ -210,14 +223,27 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
             raise ScenarioError([Problem("<override>", None, None, dotted, "no such parameter")])
         target[parts[-1]] = value
         positions[parts] = Position("<override>", 1, 1)
-    return validate_document(YamlDocument("<override>", data, positions))
+    return validate_document(YamlDocument("<override>", data, positions), sweep_values=False)
+
+
+# What a batch decides rather than the scenario: its root seed and number of replications (the batch manifest's
+# ``root_seed`` and ``replications`` are their only authority). They are not part of the scenario's identity.
+BATCH_KEYS = ("seed", "replications")
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as JSON data without the batch keys (``seed``, ``replications``): what a batch stores."""
+    data = scenario.model_dump(mode="json")
+    for key in BATCH_KEYS:
+        data.pop(key, None)
+    return data
 
 
 def canonical_json(scenario: Scenario) -> str:
-    """The scenario as canonical JSON: the same scenario gives the same text on every machine."""
-    return json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """The scenario without its batch keys as canonical JSON: the same scenario gives the same text everywhere."""
+    return json.dumps(scenario_data(scenario), sort_keys=True, separators=(",", ":"))
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the canonical JSON: identifies exactly what was run."""
+    """SHA-256 of the canonical JSON: identifies what was run, whatever seed and replications ran it."""
     return hashlib.sha256(canonical_json(scenario).encode()).hexdigest()

@@ -1,15 +1,19 @@
-"""Checks that need the theatre or the whole scenario: names that must exist, dates that must fit the window,
-events that must come in a possible order, sweep paths that must name numeric parameters.
+"""Checks that need the theatre or the whole scenario: a window inside the theatre's data, names that must exist,
+dates that must fit the window, events that must come in a possible order, numbers written as numbers (not
+``true``), and sweeps over model parameters whose every value (grid values, low and high) is a valid value.
 
 Each check yields ``(key path, message)``; the loader turns the path into a file, line and column.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.events import (
@@ -20,12 +24,17 @@ from sim.scenario.events import (
     FrenchBaseLeft,
     GroundMovementRestricted,
 )
-from sim.scenario.messages import did_you_mean
+from sim.scenario.messages import describe_error, did_you_mean, normalise_loc
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import KeyPath, show_value
 from sim.theatre import SECTORS, THEATRES_DIR, Theatre, load_theatre
 
 Finding = tuple[KeyPath, str]
+
+# Top-level keys that are not model parameters: a sweep over them would change nothing in the runs (seed and
+# replications belong to the batch, not to a design point) or nothing numeric.
+NON_MODEL_KEYS = ("name", "description", "theatre", "start", "end", "replications", "seed", "sweep", "outputs")
+SAMPLED_METHODS = ("latin_hypercube", "sobol", "morris")
 
 
 def _unknown(kind: str, name: str, known: list[str] | tuple[str, ...]) -> str:
@@ -36,7 +45,9 @@ def _known_theatres() -> list[str]:
     return sorted(p.name for p in THEATRES_DIR.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
-def check_references(scenario: Scenario, data: dict[str, Any]) -> list[Finding]:
+def check_references(scenario: Scenario, data: dict[str, Any], *, sweep_values: bool = True) -> list[Finding]:
+    """Every finding for ``scenario`` (validated from ``data``, the merged file data). ``sweep_values=False``
+    skips re-validating each sweep value (done once when the file is read, not for every design point)."""
     known = _known_theatres()
     if scenario.theatre not in known:  # also keeps '..', '' and other paths out of the theatre loader
         return [(("theatre",), f"{_unknown('theatre', scenario.theatre, known)}; known: {', '.join(known)}")]
@@ -45,10 +56,41 @@ def check_references(scenario: Scenario, data: dict[str, Any]) -> list[Finding]:
     except ScenarioError as error:
         return [(("theatre",), f"theatre {scenario.theatre!r} has bad data: {error.lines()[0]}")]
     return [
+        *_check_window(scenario, theatre),
+        *_check_numbers(data, scenario.model_dump(mode="json")),
         *_check_names(scenario, theatre),
         *_check_events(scenario, theatre),
         *_check_sweep(scenario),
+        *(_check_sweep_values(scenario) if sweep_values else ()),
     ]
+
+
+def _check_window(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
+    first, last = theatre.data_window
+    where = f"the {theatre.name} theatre's data cover {first}..{last}"
+    if not first <= scenario.start <= last:
+        yield ("start",), f"{scenario.start} is outside the theatre's data: {where}"
+    if not first <= scenario.end <= last:
+        yield ("end",), f"{scenario.end} is outside the theatre's data: {where}"
+    warm = scenario.start - timedelta(days=scenario.warmup_days)
+    if scenario.warmup_days and first <= scenario.start and warm < first:
+        yield ("warmup_days",), (f"{scenario.warmup_days} days of warm-up would start on {warm}, before the "
+                                 f"theatre's data: {where}")
+
+
+def _check_numbers(raw: Any, validated: Any, path: KeyPath = ()) -> Iterator[Finding]:
+    """``true``/``false`` where the scenario holds a number: pydantic reads them as 1 and 0; a person meant
+    something else."""
+    if isinstance(raw, bool):
+        if not isinstance(validated, bool) and isinstance(validated, (int, float)):
+            yield path, f"must be a number, got {str(raw).lower()}"
+    elif isinstance(raw, dict) and isinstance(validated, dict):
+        for key, value in raw.items():
+            if key in validated:
+                yield from _check_numbers(value, validated[key], path + (key,))
+    elif isinstance(raw, list) and isinstance(validated, list) and len(raw) == len(validated):
+        for index, (value, checked) in enumerate(zip(raw, validated)):
+            yield from _check_numbers(value, checked, path + (index,))
 
 
 def _check_names(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
@@ -132,6 +174,10 @@ def _check_sweep(scenario: Scenario) -> Iterator[Finding]:
         here: KeyPath = ("sweep", "parameters", path)
         node: Any = data
         parts = path.split(".")
+        if parts[0] in NON_MODEL_KEYS:
+            yield here, (f"{show_value(path)} is not a model parameter; a sweep varies model parameters (set the "
+                         "batch's seed and replications with seed:/replications: or --seed/--replications)")
+            continue
         for depth, part in enumerate(parts):
             if not isinstance(node, dict) or part not in node:
                 options = sorted(node) if isinstance(node, dict) else []
@@ -146,3 +192,41 @@ def _check_sweep(scenario: Scenario) -> Iterator[Finding]:
             if isinstance(node, bool) or not isinstance(node, (int, float)):
                 kind = {"dict": "a section", "list": "a list", "str": "text", "bool": "true/false", "NoneType": "unset"}.get(type(node).__name__, type(node).__name__)
                 yield here, f"{show_value(path)} is not a numeric parameter (it is {kind})"
+            elif isinstance(node, int) and scenario.sweep.method in SAMPLED_METHODS:
+                yield here, (f"{show_value(path)} is a whole-number parameter; {scenario.sweep.method} samples "
+                             "fractions between low and high: sweep it with method grid and a list of values")
+
+
+def _sweep_candidates(spec: Any) -> Iterator[tuple[KeyPath, float]]:
+    for index, value in enumerate(spec.values or ()):
+        yield ("values", index), value
+    for end in ("low", "high"):
+        if getattr(spec, end) is not None:
+            yield (end,), getattr(spec, end)
+
+
+def _check_sweep_values(scenario: Scenario) -> Iterator[Finding]:
+    """Each grid value and each of low and high, set in the scenario and validated as the runs will be: a value
+    the model refuses is found now, with its line, not hours into a batch."""
+    if scenario.sweep is None:
+        return
+    base = scenario.model_dump(mode="json", exclude_none=True)
+    base.pop("sweep", None)
+    for path, spec in scenario.sweep.parameters.items():
+        parts = path.split(".")
+        if parts[0] in NON_MODEL_KEYS:
+            continue  # refused by _check_sweep
+        for where, value in _sweep_candidates(spec):
+            data = copy.deepcopy(base)
+            node: Any = data
+            for part in parts[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or parts[-1] not in node:
+                break  # no such parameter: reported by _check_sweep
+            node[parts[-1]] = value
+            try:
+                Scenario.model_validate(data)
+            except ValidationError as error:
+                err = error.errors()[0]
+                _, message = describe_error(err, normalise_loc(err["loc"], data), data)
+                yield ("sweep", "parameters", path) + where, f"{value:g} is not a valid value of {path}: {message}"

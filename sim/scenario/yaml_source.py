@@ -10,6 +10,8 @@ alias bombs (a few hundred bytes that expand to billions of nodes) before they e
 
 from __future__ import annotations
 
+import errno
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,17 +235,21 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         return ScenarioError([Problem(name, line, column, "", message)])
 
     try:
-        if not path.exists():
-            raise problem("file not found")
-        if not path.is_file():
-            raise problem("not a file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise problem(f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes")
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise problem("is a directory, not a scenario file")
+        if not stat.S_ISREG(status.st_mode):
+            raise problem("not a regular file")
+        if status.st_size > MAX_BYTES:
+            raise problem(f"file is {status.st_size:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes")
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
-    except (OSError, ValueError) as error:  # unreadable, name too long, a NUL in the name...
-        raise problem(f"cannot read file: {shorten(getattr(error, 'strerror', None) or str(error), 120)}") from None
+    except FileNotFoundError:
+        raise problem("file not found") from None
+    except (OSError, ValueError) as error:  # unreadable, a symlink loop, name too long, a NUL in the name...
+        reason = "a loop of symbolic links" if getattr(error, "errno", None) == errno.ELOOP else \
+            shorten(getattr(error, "strerror", None) or str(error), 120)
+        raise problem(f"cannot read file: {reason}") from None
     if len(raw) > MAX_BYTES:
         raise problem(f"file is more than {MAX_BYTES:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes")
     if b"\x00" in raw:
@@ -273,7 +279,9 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     builder = _Builder(name)
     data = builder.build(root, ())
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"the value {data!r}"
+        # Say what kind of value it is, never the value: a file that is not a scenario (extends: /etc/passwd) would
+        # otherwise be printed whole.
+        kind = "a list" if isinstance(data, list) else "text" if isinstance(data, str) else f"a single {type(data).__name__} value"
         raise problem(f"a scenario must be a mapping of keys to values, got {kind}", root.start_mark.line + 1, root.start_mark.column + 1)
     builder.positions[()] = Position(name, 1, 1)
     return YamlDocument(name, data, builder.positions)

@@ -410,11 +410,11 @@ class AirSupport:
         record.add("close_support_minutes_sum", flown.minutes)
         return flown.minutes
 
-    def medevac(self, lat: float, lon: float, to_surgery_km: float) -> Offer | None:
+    def medevac(self, lat: float, lon: float, to_surgery_km: float) -> tuple[Offer | None, bool]:
         """The fastest medevac flight that may fly (its ``reach_minutes`` and ``minutes`` to surgery count from the
-        approved request), or None."""
+        approved request), or None; and whether a flight was refused (some provider could have flown)."""
         offers = [o for p in self.providers if (o := p.medevac_offer(lat, lon, to_surgery_km)) is not None]
         flown = self._fly(offers, medevac=True)
         if flown is not None:
             self.model.recorder.add("medevac_flights", 1)
-        return flown
+        return flown, bool(offers) and flown is None

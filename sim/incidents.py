@@ -80,6 +80,8 @@ INCIDENT_COLUMNS: dict[str, tuple[str, str, str]] = {
     "standard_10_1_2_met": ("boolean", "", "help within 1 h and surgery within 2 h (UN 10-1-2 standard; empty: no "
                                            "wounded)"),
     "contractor_casualties": ("int64", "persons", "civilian drivers of contracted trucks killed or wounded"),
+    "evacuation": ("object", "", "how the wounded reached surgery: '<provider> from <base>' by air, 'road', or "
+                                 "'road (flight refused)'; empty without wounded"),
 }
 KINDS = ("ied_detonation", "ied_found", "ambush", "indirect_fire", "complex_attack")
 DEATH_RESULT = {"ied_detonation": "deaths_ied", "ambush": "deaths_ambush", "indirect_fire": "deaths_indirect_fire",
@@ -140,7 +142,7 @@ class Incidents:
         if self.log and m.recording:
             self.rows.append((m.today, where.lat, where.lon, where.place, where.sector, kind, where.group,
                               contingent, target, killed, wounded, care.died, support, care.surgery_minutes,
-                              care.reach_minutes, care.standard_met, contractors))
+                              care.reach_minutes, care.standard_met, contractors, care.evacuation))
         return deaths
 
     def table(self) -> pd.DataFrame:

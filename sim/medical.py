@@ -96,6 +96,7 @@ class Care:
     surgery_minutes: float     # NaN: no wounded, or never reached
     reach_minutes: float       # until a medevac helicopter was with them (by road: until surgery)
     standard_met: bool | None  # help within 1 h and surgery within 2 h (UN 10-1-2); None without wounded
+    evacuation: str = ""       # "<provider> from <base>" (by air), "road", "road (flight refused)", "" (no wounded)
 
 
 def ground_minutes(distance_km: float, *, speed_kmh: float, route_factor: float, request_minutes: float) -> float:
@@ -136,19 +137,23 @@ class MedicalChain:
         """Evacuate the wounded of one incident to the nearest surgical unit, by road or the fastest medevac flight
         that may fly, and draw who dies of wounds."""
         if wounded <= 0:
-            return Care(0, float("nan"), float("nan"), None)
+            return Care(0, float("nan"), float("nan"), None, "")
         med, record = self.params, self.model.recorder
         units = self.surgical_units()
         minutes = reach = math.inf
+        evacuation = "road"
         if units:
             dist = km_between(lat, lon, np.array([u[0] for u in units]), np.array([u[1] for u in units]))
             to_surgery_km = float(dist.min())
             minutes = reach = ground_minutes(to_surgery_km, speed_kmh=med.ground_evacuation_speed_kmh,
                                              route_factor=med.ground_route_factor, request_minutes=med.request_minutes)
-            flown = self.model.air.medevac(lat, lon, to_surgery_km)
+            flown, refused = self.model.air.medevac(lat, lon, to_surgery_km)
             if flown is not None and med.request_minutes + flown.minutes < minutes:
                 minutes = med.request_minutes + flown.minutes
                 reach = med.request_minutes + flown.reach_minutes
+                evacuation = f"{flown.provider.provider_id} from {flown.base.name}"
+            elif refused:
+                evacuation = "road (flight refused)"
         p = p_die_of_wounds(minutes if not math.isinf(minutes) else 1e9, max_probability=med.dow_max_probability,
                             time_constant_minutes=med.dow_time_constant_minutes,
                             in_care_probability=med.dow_in_care_probability,
@@ -162,4 +167,4 @@ class MedicalChain:
         if met:
             record.add("wounded_10_1_2_met", wounded)
         return Care(died, minutes if not math.isinf(minutes) else float("nan"),
-                    reach if not math.isinf(reach) else float("nan"), met)
+                    reach if not math.isinf(reach) else float("nan"), met, evacuation)

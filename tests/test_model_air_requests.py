@@ -30,7 +30,8 @@ def test_medevac_takes_the_fastest_provider_not_the_first_by_name():
     sc = scenario_with({"a_slow": medevac("Gao", 60.0), "b_fast": medevac("Kidal", 10.0)})
     model = PeacekeepingModel(scenario=sc, seed=1)
     model.step()
-    flown = model.air.medevac(*KIDAL, to_surgery_km=300.0)
+    flown, refused = model.air.medevac(*KIDAL, to_surgery_km=300.0)
+    assert not refused
     assert flown.provider.provider_id == "b_fast"
     slow = next(p for p in model.air.providers if p.provider_id == "a_slow")
     assert flown.minutes < slow.medevac_offer(*KIDAL, 300.0).minutes
@@ -43,7 +44,7 @@ def refused_share(providers: dict, refusal: float, requests: int = 3000) -> floa
     for i in range(requests):
         model.streams.day = i               # one request a day: each its own draw
         model.air.new_day()
-        refused += model.air.medevac(*KIDAL, to_surgery_km=300.0) is None
+        refused += model.air.medevac(*KIDAL, to_surgery_km=300.0)[1]
     return refused / requests
 
 

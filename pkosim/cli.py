@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "sim.calibration.cli",
     "analysis.cli",
     "pkosim.study",
+    "pkosim.view.cli",
 ]
 
 

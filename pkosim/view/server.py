@@ -51,7 +51,7 @@ def listen(port: int) -> socket.socket:
 
 
 def _quiet_solara() -> None:
-    """No usage statistics, no version check, no notice about cookies over plain http on localhost."""
+    """No usage statistics, no version check, no banner, no notice about cookies over plain http on localhost."""
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     os.environ.setdefault("SOLARA_APP", "pkosim.view.app")
     warnings.filterwarnings("ignore", message="Cookies with samesite=none")
@@ -59,6 +59,8 @@ def _quiet_solara() -> None:
 
     settings.telemetry.mixpanel_enable = False
     settings.main.mode = "production"
+    settings.theme.show_banner = False
+    settings.theme.title = "pkosim view"
 
 
 def _announce(server, url: str) -> None:

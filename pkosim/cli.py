@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "sim.runner.cli",
     "sim.calibration.cli",
     "analysis.cli",
+    "analysis.explore_cli",
     "pkosim.study",
 ]
 

@@ -1,0 +1,50 @@
+"""Stand-in run functions with known answers for the exploration tests (sensitivity, discovery, attribution).
+
+They run through the real batch engine (``run_batch(..., run_fn=...)``) on ``sim.runner.fakes.FakeScenario`` or on
+real scenarios, and return one yearly row whose ``hostile_deaths`` is a known function of the inputs plus noise.
+Noise has two parts, as in the model: one common to every design point with the same seed (common random numbers)
+and one that differs between points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.output import RunOutput
+
+# hostile_deaths = BASE + A1 * ieds.base_detection_probability + A2 * ieds.laid_per_day + noise
+BASE, A1, A2 = 50.0, -40.0, 10.0
+COMMON_SD = 5.0   # the seed's part, the same at every point
+POINT_SD = 0.5    # the part that differs between points
+
+
+def _yearly(year: int, deaths: float, wounded: float = 0.0) -> pd.DataFrame:
+    return pd.DataFrame({"year": [year], "days": [365], "hostile_deaths": [deaths], "wounded": [wounded],
+                         "coverage": [0.5]})
+
+
+def _output(yearly: pd.DataFrame) -> RunOutput:
+    return RunOutput(yearly=yearly, daily=pd.DataFrame(), incidents=pd.DataFrame(),
+                     summary={"total_hostile_deaths": float(yearly["hostile_deaths"].sum())})
+
+
+def _point_rng(seed: np.random.SeedSequence, *values: float) -> np.random.Generator:
+    """A stream that depends on the seed and on the point's inputs (noise that differs between points)."""
+    return np.random.default_rng([*seed.spawn_key, *(int(round(v * 1e6)) % 2**32 for v in values), 7])
+
+
+def linear_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
+    """A linear model of the two FakeScenario IED parameters, in the scenario's start year."""
+    x1, x2 = scenario.ieds.base_detection_probability, scenario.ieds.laid_per_day
+    common = np.random.default_rng(seed).normal(0.0, COMMON_SD)
+    own = _point_rng(seed, x1, x2).normal(0.0, POINT_SD)
+    return _output(_yearly(scenario.start.year, BASE + A1 * x1 + A2 * x2 + common + own))
+
+
+def box_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
+    """30 deaths inside the box detection > 0.6 and laid_per_day < 1.3 (on 0..1 and 1..2), 10 outside."""
+    x1, x2 = scenario.ieds.base_detection_probability, scenario.ieds.laid_per_day
+    inside = x1 > 0.6 and x2 < 1.3
+    own = _point_rng(seed, x1, x2).normal(0.0, 1.0)
+    return _output(_yearly(scenario.start.year, (30.0 if inside else 10.0) + own))

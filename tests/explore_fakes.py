@@ -48,3 +48,36 @@ def box_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
     inside = x1 > 0.6 and x2 < 1.3
     own = _point_rng(seed, x1, x2).normal(0.0, 1.0)
     return _output(_yearly(scenario.start.year, (30.0 if inside else 10.0) + own))
+
+
+def option_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
+    """``linear_run`` with an option that saves 5 lives inside the box of ``box_run``, and nothing elsewhere."""
+    x1, x2 = scenario.ieds.base_detection_probability, scenario.ieds.laid_per_day
+    output = linear_run(scenario, seed)
+    if x1 > 0.6 and x2 < 1.3:
+        output.yearly["hostile_deaths"] -= 5.0
+    return output
+
+
+# Barkhane's departure as a stand-in: each French base left adds WEIGHTS[event] deaths a year, and leaving both
+# Gao and Kidal adds INTERACTION more, so the Shapley share of leave_gao and leave_kidal is WEIGHTS + INTERACTION / 2.
+WEIGHTS = {"leave_kidal": 1.0, "leave_tessalit": 2.0, "leave_timbuktu": 3.0, "leave_gossi": 0.5, "leave_menaka": 0.25,
+           "leave_gao": 4.0}
+INTERACTION = 2.0
+
+
+def departure_deaths(events) -> float:
+    present = set(events)
+    deaths = 10.0 + sum(w for e, w in WEIGHTS.items() if e in present)
+    return deaths + (INTERACTION if {"leave_gao", "leave_kidal"} <= present else 0.0)
+
+
+def departure_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
+    """One yearly row per calendar year of the window, each with ``departure_deaths`` plus noise: a part common to
+    every scenario with this seed, and a part that depends on which events the scenario has."""
+    common = np.random.default_rng(seed).normal(0.0, 3.0)
+    own = np.random.default_rng([*seed.spawn_key, len(scenario.events), 11]).normal(0.0, 0.5)
+    years = range(scenario.start.year, scenario.end.year + 1)
+    yearly = pd.concat([_yearly(y, departure_deaths(scenario.events) + common + own, wounded=3.0) for y in years],
+                       ignore_index=True)
+    return _output(yearly)

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "sim.calibration.cli",
     "analysis.cli",
     "analysis.explore_cli",
+    "pkosim.attribute",
     "pkosim.study",
 ]
 

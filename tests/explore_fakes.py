@@ -64,6 +64,7 @@ def option_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
 WEIGHTS = {"leave_kidal": 1.0, "leave_tessalit": 2.0, "leave_timbuktu": 3.0, "leave_gossi": 0.5, "leave_menaka": 0.25,
            "leave_gao": 4.0}
 INTERACTION = 2.0
+OWN_SD = 0.5  # noise that depends on the scenario (0: the shares are exactly the known ones)
 
 
 def departure_deaths(events) -> float:
@@ -76,7 +77,7 @@ def departure_run(scenario, seed: np.random.SeedSequence) -> RunOutput:
     """One yearly row per calendar year of the window, each with ``departure_deaths`` plus noise: a part common to
     every scenario with this seed, and a part that depends on which events the scenario has."""
     common = np.random.default_rng(seed).normal(0.0, 3.0)
-    own = np.random.default_rng([*seed.spawn_key, len(scenario.events), 11]).normal(0.0, 0.5)
+    own = np.random.default_rng([*seed.spawn_key, len(scenario.events), 11]).normal(0.0, OWN_SD)
     years = range(scenario.start.year, scenario.end.year + 1)
     yearly = pd.concat([_yearly(y, departure_deaths(scenario.events) + common + own, wounded=3.0) for y in years],
                        ignore_index=True)

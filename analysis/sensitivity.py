@@ -261,6 +261,45 @@ def _checks(method: str, design: SweepDesign, noise: Noise, table: pd.DataFrame,
     return out
 
 
+def _check_design(matrix: pd.DataFrame, design: SweepDesign, method: str) -> None:
+    batch = design.batch
+    d = len(design.parameters)
+    if method in ("sobol", "morris"):
+        complete_points(matrix, batch, design.method)
+        step = 2 * d + 2 if method == "sobol" else d + 1
+        if design.points % step:
+            raise PkosimError(f"{batch.path}: {design.points} design points do not make a {method} design of {d} "
+                              f"parameter(s) (a multiple of {step}); the manifest is damaged")
+    elif design.points <= d + 1:
+        raise PkosimError(f"{batch.path}: {design.points} design points cannot fit {d} parameter(s); increase "
+                          "sweep.samples")
+
+
+def _estimate(design: SweepDesign, values: np.ndarray, method: str, level: float
+              ) -> tuple[pd.DataFrame, pd.DataFrame, str, float]:
+    """(indices, tornado, what the tornado shows, R^2 of the linear fit) for one design method."""
+    lows = np.array([design.bounds[p][0] for p in design.parameters])
+    highs = np.array([design.bounds[p][1] for p in design.parameters])
+    if method == "morris":
+        from sim.runner.design import MORRIS_LEVELS
+
+        table = morris_indices(design.problem(), design.inputs.to_numpy(dtype=float), values, levels=MORRIS_LEVELS,
+                               level=level)
+        star = table[table["index"] == "mu_star"].set_index("parameter")
+        sign = np.sign(table[table["index"] == "mu"].set_index("parameter")["value"]).replace(0, 1)
+        tornado = pd.DataFrame({"value": star["value"] * sign, "ci_low": star["ci_low"] * sign,
+                                "ci_high": star["ci_high"] * sign})
+        tornado[["ci_low", "ci_high"]] = np.sort(tornado[["ci_low", "ci_high"]].to_numpy(), axis=1)
+        return table, tornado, "mu* (sign of mu)", math.nan
+    scaled = (design.inputs.to_numpy(dtype=float) - lows) / (highs - lows)
+    fit, r2 = linear_swings(design.parameters, scaled, values, level=level)
+    tornado = fit[fit["index"] == "swing"].set_index("parameter")[["value", "ci_low", "ci_high"]]
+    if method == "sobol":
+        fit = pd.concat([sobol_indices(design.problem(), values, level=level), fit[fit["index"] == "swing"]],
+                        ignore_index=True)
+    return fit, tornado, "linear swing", r2
+
+
 def analyse(batch, metric: str = "hostile_deaths", year: str = ALL, *, level: float = LEVEL) -> Sensitivity:
     """Sensitivity of ``metric`` in ``year`` (``"all"``: the whole run) to the sweep of ``batch``."""
     batch = find_batches(batch)[0] if not isinstance(batch, Batch) else batch
@@ -269,48 +308,15 @@ def analyse(batch, metric: str = "hostile_deaths", year: str = ALL, *, level: fl
     year = str(year)
     matrix = outcome_matrix(batch, metric, year, design.points)
     values = matrix.to_numpy(dtype=float)
-    means = np.nanmean(values, axis=1) if values.size else np.array([])
-    finite = means[~np.isnan(means)]
+    finite = matrix.mean(axis=1).dropna().to_numpy()
     if finite.size < 2 or np.ptp(finite) == 0:
         where = "the whole run" if year == ALL else year
         raise PkosimError(f"{batch.name}: {metric} ({where}) is the same at every design point "
                           f"({fmt(float(finite[0])) if finite.size else 'no value'}); no sensitivity to report")
-    noise = noise_decomposition(values)
-    problem = design.problem()
-    lows = np.array([design.bounds[p][0] for p in design.parameters])
-    highs = np.array([design.bounds[p][1] for p in design.parameters])
-    scaled = (design.inputs.to_numpy(dtype=float) - lows) / (highs - lows)
     method = design.method if design.method in ("sobol", "morris") else "regression"
-    r2 = math.nan
-    if method in ("sobol", "morris"):
-        complete_points(matrix, batch, design.method)
-        d = len(design.parameters)
-        step = 2 * d + 2 if method == "sobol" else d + 1
-        if design.points % step:
-            raise PkosimError(f"{batch.path}: {design.points} design points do not make a {method} design of {d} "
-                              f"parameter(s) (a multiple of {step}); the manifest is damaged")
-    if method == "sobol":
-        table = sobol_indices(problem, values, level=level)
-    elif method == "morris":
-        from sim.runner.design import MORRIS_LEVELS
-
-        table = morris_indices(problem, design.inputs.to_numpy(dtype=float), values, levels=MORRIS_LEVELS,
-                               level=level)
-    if method == "morris":
-        star = table[table["index"] == "mu_star"].set_index("parameter")
-        sign = np.sign(table[table["index"] == "mu"].set_index("parameter")["value"]).replace(0, 1)
-        tornado = pd.DataFrame({"value": star["value"] * sign, "ci_low": star["ci_low"] * sign,
-                                "ci_high": star["ci_high"] * sign})
-        tornado[["ci_low", "ci_high"]] = np.sort(tornado[["ci_low", "ci_high"]].to_numpy(), axis=1)
-        tornado_kind = "mu* (sign of mu)"
-    else:
-        if design.points <= len(design.parameters) + 1:
-            raise PkosimError(f"{batch.path}: {design.points} design points cannot fit {len(design.parameters)} "
-                              "parameter(s); increase sweep.samples")
-        fit, r2 = linear_swings(design.parameters, scaled, values, level=level)
-        table = fit if method == "regression" else pd.concat([table, fit[fit["index"] == "swing"]], ignore_index=True)
-        tornado = fit[fit["index"] == "swing"].set_index("parameter")[["value", "ci_low", "ci_high"]]
-        tornado_kind = "linear swing"
+    _check_design(matrix, design, method)
+    noise = noise_decomposition(values)
+    table, tornado, tornado_kind, r2 = _estimate(design, values, method, level)
     tornado = tornado.reindex(design.parameters).rename_axis("parameter").reset_index()
     tornado = tornado.reindex(tornado["value"].abs().sort_values(ascending=False).index).reset_index(drop=True)
     unit = outcome_unit(meta, year)

@@ -21,8 +21,11 @@ DATA = "yearly.parquet and the manifest's design"
 
 
 def _label(result, parameter: str, extra: str = "") -> str:
+    """The dotted path (split before its last part when long), then the swept range."""
     low, high = result.design.bounds[parameter]
-    return f"{parameter}\n({fmt(low)} to {fmt(high)}{extra})"
+    head, _, tail = parameter.rpartition(".")
+    name = f"{head}.\n{tail}" if len(parameter) > 36 and head else parameter
+    return f"{name}\n({fmt(low)} to {fmt(high)}{extra})"
 
 
 def _where(result) -> str:
@@ -30,14 +33,17 @@ def _where(result) -> str:
 
 
 def _note(result) -> str:
+    """Footer lines (each short: ``finish`` sizes the footer by its line breaks)."""
     n = result.noise
-    parts = [f"{result.design.method} design, {result.design.points} points x {n.replications} replication(s); "
-             "estimated on replication means"]
-    if not math.isnan(n.noise_share):
-        parts.append(f"run-to-run noise: {n.noise_share:.0%} of the variance of the point means")
-    if result.warnings:
-        parts.append(f"{len(result.warnings)} warning(s): see the table")
-    return "; ".join(parts) + "."
+    method = result.design.method.replace("_", " ").capitalize()
+    lines = [f"{method} design, {result.design.points} points x {n.replications} replication(s); estimated on "
+             "replication means."]
+    noise = (f"Run-to-run noise: {n.noise_share:.0%} of the variance of the point means. "
+             if not math.isnan(n.noise_share) else "")
+    warn = f"{len(result.warnings)} warning(s): see the table." if result.warnings else ""
+    if noise or warn:
+        lines.append(noise + warn)
+    return "\n".join(lines)
 
 
 def plot_tornado(result):
@@ -57,16 +63,16 @@ def plot_tornado(result):
         extra = {p: f"; sigma {fmt(sigma[p])}" if p in sigma else "" for p in t["parameter"]}
         ax.set_yticks(y, [_label(result, p, extra[p]) for p in t["parameter"]])
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(f"Change in {meta.label.lower()} over the parameter's range ({result.unit})")
+        ax.set_xlabel(f"Change over the parameter's range ({result.unit})")
         handles = [plt.Rectangle((0, 0), 1, 1, color=UP), plt.Rectangle((0, 0), 1, 1, color=DOWN),
                    plt.Line2D([], [], color="black", marker="|", linestyle="-")]
         ax.legend(handles, ["raises the metric", "lowers the metric", "95% interval (design and noise)"],
-                  frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
-        what = ("Morris mu* (mean absolute elementary effect), signed by mu; sigma: spread of the effects"
+                  frameon=True, framealpha=0.9, edgecolor="none", loc="best")
+        what = ("Morris mu* (mean absolute elementary effect), signed by mu; sigma: spread of the effects."
                 if result.method == "morris" else
-                "linear swing: fitted change from the low to the high end of each range")
+                "Linear swing: fitted change from the low to the high end of each range.")
         finish(fig, [result.batch], f"{meta.label} ({_where(result)}): which inputs matter, {result.batch.name}",
-               DATA, f"{what}. {_note(result)}")
+               DATA, f"{what}\n{_note(result)}")
     return fig
 
 
@@ -104,9 +110,9 @@ def plot_indices(result):
         ax.set_yticks(y, [_label(result, p) for p in order])
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(xlabel)
-        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+        ax.legend(frameon=True, framealpha=0.9, edgecolor="none", loc="best")
         method = {"sobol": "Sobol indices", "morris": "Morris elementary effects",
                   "regression": "linear sensitivity (fallback for this design)"}[result.method]
         finish(fig, [result.batch], f"{meta.label} ({_where(result)}): {method}, {result.batch.name}", DATA,
-               f"Bars: estimates; whiskers: 95% intervals (design and noise). {_note(result)}")
+               f"Bars: estimates; whiskers: 95% intervals (design and noise).\n{_note(result)}")
     return fig

@@ -18,6 +18,7 @@ from sim.scenario import load_scenario
 
 STAYS = "scenarios/cf_barkhane_stays.yaml"
 DRAWDOWN = "scenarios/barkhane_drawdown_2021_2022.yaml"
+FOUR = ("leave_kidal", "leave_tessalit", "leave_menaka", "leave_gao")  # two additive departures, two that interact
 
 
 def game(weights, interaction):
@@ -92,19 +93,23 @@ def test_scenarios_over_different_windows_are_refused():
 
 @pytest.fixture(scope="module")
 def barkhane(tmp_path_factory):
-    """The six departures with the stand-in model, no scenario-specific noise: shares are known exactly."""
-    out = tmp_path_factory.mktemp("attribution") / "barkhane"
+    """Four departures (Kidal, Tessalit, Menaka, Gao) with the stand-in model and no scenario-specific noise:
+    the shares are known exactly."""
+    folder = tmp_path_factory.mktemp("attribution")
+    base = folder / "four_stay.yaml"
+    base.write_text(f"extends: {attribute_cmd.Path(DRAWDOWN).resolve()}\nname: four_stay\nevents:\n"
+                    + "".join(f"  {e}: null\n" for e in FOUR))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fakes, "OWN_SD", 0.0)
-        run_attribution(STAYS, DRAWDOWN, out, metrics=["hostile_deaths"], replications=2, workers=1,
+        run_attribution(base, DRAWDOWN, folder / "out", metrics=["hostile_deaths"], replications=2, workers=1,
                         run_fn=fakes.departure_run, echo=lambda line: None)
-    return out, pd.read_csv(out / "attribution.csv", dtype={"year": str})
+    return folder / "out", pd.read_csv(folder / "out" / "attribution.csv", dtype={"year": str})
 
 
 def test_each_departure_gets_its_known_shapley_share(barkhane):
     got = shares(barkhane[1], "2021")
-    known = {f"events.{e}": w + (fakes.INTERACTION / 2 if e in ("leave_gao", "leave_kidal") else 0.0)
-             for e, w in fakes.WEIGHTS.items()}
+    known = {f"events.{e}": fakes.WEIGHTS[e] + (fakes.INTERACTION / 2 if e in ("leave_gao", "leave_kidal") else 0.0)
+             for e in FOUR}
     assert got.to_dict() == pytest.approx(known)
 
 

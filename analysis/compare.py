@@ -75,7 +75,8 @@ def compare(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -> 
                 width_w = w["ci_high"] - w["ci_low"]
                 narrowing = 1 - width_p / width_w if width_w and not math.isnan(width_w) else math.nan
                 rows.append({
-                    "baseline": base.name, "scenario": other.name, "metric": name, "unit": metric(name).unit,
+                    "baseline": base.name, "scenario": other.name, "metric": name,
+                    "unit": metric(name).whole_run_unit if year == ALL else metric(name).unit,
                     "year": year, "n_pairs": p["n_pairs"], "mean_baseline": mean_a,
                     "mean_scenario": float(g["value_b"].mean()), "diff": p["diff"], "ci_low": p["ci_low"],
                     "ci_high": p["ci_high"], "relative_diff": p["diff"] / mean_a if mean_a else math.nan,

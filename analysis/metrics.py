@@ -1,12 +1,17 @@
-"""Metric metadata: one table naming every result column of docs/results.md with its unit and how it aggregates.
+"""Metric metadata for the analysis layer, taken from the model's one registry of results (``sim.metrics``).
 
 Figures take their axis labels and units from here, summaries their default metric set, and the command line its
-"did you mean" suggestions. ``agg`` says how a metric combines over years of one run:
+"did you mean" suggestions. Nothing is declared twice: every result column comes from the module that produces it
+(``sim.results`` explains the kinds), and the incident table's columns from ``sim.incidents``. ``agg`` says how a
+metric combines over the years of one run:
 
-- ``sum``: a count or amount; a whole run is summarised as an annual rate (total / days x 365.25) so that runs
+- ``sum`` (a count): a whole run is summarised as an annual rate (total / days x 365.25, "per year"), so that runs
   and scenarios with windows of different length compare fairly;
-- ``mean``: a mean or share; a whole run is the days-weighted mean of its years (NaN years ignored);
-- ``level``: a daily state (devices on the roads, open camps); only meaningful day by day or as a mean.
+- ``mean`` (a ratio, a maximum): a whole run is the ratio of its summed counts, or its maximum;
+- ``level`` (a daily state): a whole run is its mean over days.
+
+``whole_run`` (``sim.results.Registry.whole_run``) is the one computation of those whole-run values; ``pkosim run``,
+``summarize``, ``compare`` and ``report`` all use it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ import difflib
 from dataclasses import dataclass
 
 from sim.errors import PkosimError
+from sim.incidents import INCIDENT_COLUMNS
+from sim.metrics import REGISTRY
+from sim.results import PER_YEAR, Result
+
+_AGG = {"count": "sum", "level": "level", "ratio": "mean", "max": "mean"}
 
 
 @dataclass(frozen=True)
@@ -32,70 +42,32 @@ class Metric:
             unit = f"{unit} per {per}"
         return f"{self.label} ({unit})" if unit else self.label
 
+    @property
+    def whole_run_unit(self) -> str:
+        """The unit of the whole-run value: counts are annual rates."""
+        return f"{self.unit} {PER_YEAR}" if self.agg == "sum" else self.unit
 
-_Y = ("yearly",)
-_YD = ("yearly", "daily")
-_D = ("daily",)
-_I = ("incidents",)
 
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in [
-        # identity and calendar
-        Metric("days", "days", "Days in window", "sum", _Y),
-        # casualties
-        Metric("hostile_deaths", "persons", "Hostile deaths", "sum", _YD),
-        Metric("killed_in_action", "persons", "Killed in action", "sum", _YD),
-        Metric("died_of_wounds", "persons", "Died of wounds", "sum", _YD + _I),
-        Metric("wounded", "persons", "Wounded", "sum", _YD + _I),
-        Metric("killed", "persons", "Killed", "sum", _I),
-        Metric("fatal_incidents", "incidents", "Fatal incidents", "sum", _Y),
-        Metric("largest_incident_deaths", "persons", "Deaths in the deadliest incident", "mean", _Y),
-        Metric("deaths_ied", "persons", "Deaths by IED", "sum", _Y),
-        Metric("deaths_ambush", "persons", "Deaths in ambushes", "sum", _Y),
-        Metric("deaths_indirect_fire", "persons", "Deaths by indirect fire", "sum", _Y),
-        Metric("deaths_complex_attack", "persons", "Deaths in complex attacks", "sum", _Y),
-        Metric("deaths_north_share", "share 0-1", "Share of deaths in sector North", "mean", _Y),
-        # IEDs
-        Metric("ied_laid", "devices", "IEDs laid", "sum", _YD),
-        Metric("ied_met", "devices", "IEDs met", "sum", _Y),
-        Metric("ied_found", "devices", "IEDs found", "sum", _YD),
-        Metric("ied_detonated", "devices", "IEDs detonated", "sum", _YD),
-        Metric("ieds_emplaced", "devices", "IEDs on the roads", "level", _D),
-        # convoys and logistics
-        Metric("convoys_sent", "convoys", "Convoys sent", "sum", _YD),
-        Metric("convoys_arrived", "convoys", "Convoys arrived", "sum", _YD),
-        Metric("convoys_delayed", "convoys", "Convoys delayed", "sum", _Y),
-        Metric("convoys_attacked", "convoys", "Convoys attacked", "sum", _Y),
-        Metric("convoys_en_route", "convoys", "Convoys en route", "level", _D),
-        Metric("convoy_transit_days", "days", "Convoy transit time", "mean", _Y),
-        Metric("tonnage_delivered", "tonnes", "Tonnage delivered", "sum", _Y),
-        Metric("vehicles_lost", "vehicles", "Vehicles lost", "sum", _Y),
-        Metric("convoy_km", "km", "Convoy distance", "sum", _YD),
-        Metric("patrol_km", "km", "Patrol distance", "sum", _YD),
-        Metric("casualties_per_1000_km", "persons per 1,000 km", "Casualties per 1,000 km", "mean", _Y),
-        Metric("camp_days_below_critical", "camp-days", "Camp-days below critical stock", "sum", _Y),
-        Metric("camps_below_critical", "camps", "Camps below critical stock", "level", _D),
-        # air
-        Metric("air_requests", "requests", "Air support requests", "sum", _Y),
-        Metric("air_served", "requests", "Air requests served", "sum", _Y),
-        Metric("air_refused", "requests", "Air requests refused", "sum", _Y),
-        Metric("air_response_minutes", "minutes", "Air response time", "mean", _Y),
-        Metric("medevac_within_1h_share", "share 0-1", "Wounded in surgery within 1 h", "mean", _Y),
-        Metric("medevac_within_2h_share", "share 0-1", "Wounded in surgery within 2 h", "mean", _Y),
-        Metric("flight_refusal_share", "share 0-1", "Flight refusal share", "level", _D),
-        Metric("support_arrival_minutes", "minutes", "Air support arrival", "mean", _I),
-        Metric("time_to_surgery_minutes", "minutes", "Time to surgery", "mean", _I),
-        # protection and presence
-        Metric("coverage", "share 0-1", "Hotspot coverage", "mean", _YD),
-        Metric("open_camps", "camps", "Open camps", "level", _D),
-        Metric("personnel_in_theatre", "persons", "Personnel in theatre", "level", _D),
-        # withdrawal
-        Metric("personnel_withdrawn", "persons", "Personnel withdrawn", "sum", _Y),
-        Metric("equipment_withdrawn_t", "tonnes", "Equipment withdrawn", "sum", _Y),
-        Metric("equipment_left_t", "tonnes", "Equipment left or destroyed", "sum", _Y),
-    ]
-}
+def _from_result(r: Result) -> Metric:
+    return Metric(r.name, r.unit, r.label, _AGG[r.kind], ("yearly", "daily") if r.daily else ("yearly",))
+
+
+def _build() -> dict[str, Metric]:
+    metrics = {"days": Metric("days", "days", "Days in window", "sum", ("yearly",))}
+    metrics.update({r.name: _from_result(r) for r in REGISTRY.results})
+    for name, (dtype, unit, description) in INCIDENT_COLUMNS.items():
+        if dtype not in ("int64", "float64") or name in ("lat", "lon"):
+            continue
+        if name in metrics:
+            metrics[name] = Metric(name, metrics[name].unit, metrics[name].label, metrics[name].agg,
+                                   metrics[name].tables + ("incidents",))
+        else:
+            agg = "sum" if dtype == "int64" else "mean"
+            metrics[name] = Metric(name, unit, description[0].upper() + description[1:], agg, ("incidents",))
+    return metrics
+
+
+METRICS: dict[str, Metric] = _build()
 
 # A default set that fits a terminal and answers the usual first questions.
 KEY_METRICS: tuple[str, ...] = (

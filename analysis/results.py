@@ -21,7 +21,7 @@ import pyarrow.dataset as ds
 
 from sim.errors import PkosimError
 
-TABLES = ("runs", "yearly", "daily", "incidents")
+TABLES = ("runs", "yearly", "daily", "incidents", "convoys")
 IDENTITY = ("scenario", "point", "run", "seed")
 
 

@@ -1,8 +1,9 @@
 """Per scenario, metric and year: mean, median, 5-95% interval and the 95% confidence interval of the mean.
 
 Besides one row per calendar year, each metric gets a whole-run row (``year == "all"``): for counts the annual
-rate over the window (total / days x 365.25), for means and shares the days-weighted mean of the years. Both are
-computed per replication first (``run_values``), then summarised over replications.
+rate over the window (total / days x 365.25, its unit "... per year"), for ratios the ratio of the window's summed
+counts, for daily levels their mean (``sim.results``: the same definition ``pkosim run`` prints). Both are computed
+per replication first (``run_values``), then summarised over replications.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from analysis import stats
 from analysis.metrics import KEY_METRICS, metric
 from analysis.results import Batch, find_batches
+from sim.metrics import REGISTRY
 
 ALL = "all"
 SUMMARY_COLUMNS = ["scenario", "point", "metric", "unit", "year", "days", "n", "mean", "median", "p5", "p95",
@@ -23,31 +25,19 @@ SUMMARY_COLUMNS = ["scenario", "point", "metric", "unit", "year", "days", "n", "
 
 def run_values(batch: Batch, metrics: Sequence[str]) -> pd.DataFrame:
     """Long table of one value per run, year and metric: columns scenario, point, run, seed, year, days, metric,
-    value. ``year`` is the calendar year as a string, or ``"all"`` for the whole-run value (see module doc)."""
+    value. ``year`` is the calendar year as a string, or ``"all"`` for the whole-run value, computed by the model's
+    one definition (``sim.results.Registry.whole_run``: counts per year, ratios from summed counts)."""
     for name in metrics:
         metric(name, "yearly")
-    frame = batch.read("yearly", ["year", "days", *metrics])
+    frame = batch.read("yearly", ["year", "days", *REGISTRY.inputs(metrics)])
     frame["scenario"] = batch.name
     keys = ["scenario", "point", "run", "seed"]
     long = frame.melt(id_vars=keys + ["year", "days"], value_vars=list(metrics), var_name="metric", value_name="value")
     long["value"] = long["value"].astype(float)
-    whole = []
-    for name, group in long.groupby("metric", sort=False):
-        agg = metric(name).agg
-        g = group.assign(w=group["days"].astype(float))
-        if agg == "sum":
-            total = g.groupby(keys)[["value", "w"]].sum()
-            value = total["value"] / total["w"] * 365.25
-            days = total["w"]
-        else:
-            g = g[g["value"].notna()]
-            g = g.assign(vw=g["value"] * g["w"])
-            total = g.groupby(keys)[["vw", "w"]].sum()
-            value = total["vw"] / total["w"]
-            days = long[long["metric"] == name].groupby(keys)["days"].sum().reindex(total.index)
-        whole.append(pd.DataFrame({"value": value, "days": days, "metric": name}).reset_index())
     long["year"] = long["year"].astype(int).astype(str)
-    out = pd.concat([long, *[w.assign(year=ALL) for w in whole]], ignore_index=True)
+    whole = REGISTRY.whole_run(frame, keys)
+    whole = whole.melt(id_vars=keys + ["days"], value_vars=list(metrics), var_name="metric", value_name="value")
+    out = pd.concat([long, whole.assign(year=ALL)], ignore_index=True)
     return out[keys + ["year", "days", "metric", "value"]]
 
 
@@ -66,8 +56,8 @@ def summarize(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -
             for year in years:
                 g = group[group["year"] == year]
                 d = stats.describe(g["value"], level)
-                rows.append({"scenario": batch.name, "point": int(point), "metric": name, "unit": metric(name).unit,
-                             "year": year, "days": float(g["days"].max()) if len(g) else math.nan,
+                rows.append({"scenario": batch.name, "point": int(point), "metric": name,
+                             "unit": metric(name).whole_run_unit if year == ALL else metric(name).unit, "year": year, "days": float(g["days"].max()) if len(g) else math.nan,
                              **{k: d[k] for k in ("n", "mean", "median", "p5", "p95", "ci_low", "ci_high")}})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     order = {m: i for i, m in enumerate(metrics)}

@@ -1,23 +1,27 @@
-"""Air support providers: surveillance over segments, close air support / quick reaction, and medevac.
+"""Air support: surveillance over road segments, close air support / quick reaction, and medevac flights.
 
-One Mesa agent per provider (Barkhane, MINUSMA's own aviation, contracted medevac). What a provider can do on a
-day depends on where its aircraft stand:
+One Mesa agent per provider (Barkhane, MINUSMA's own aviation, contracted medevac), and ``AirSupport``, which holds
+them, allocates the day's surveillance and answers the mission's requests. What a provider can do on a day
+depends on where its aircraft stand:
 
 - a helicopter base that is a French base stops serving on its ``french_base_left`` date; a base that is a camp
   stops when the camp closes; a base outside the road network (Niamey) serves as long as the provider is active;
+- helicopters: each stationed helicopter is serviceable on a day with ``helicopter_availability`` (drawn once per
+  base and day, when first asked); a close-air-support mission takes ``helicopters_per_close_support`` serviceable
+  helicopters not yet tasked that day, a medevac flight one. Two helicopters fly a pair on 49% of days, four on 92%;
 - a French provider with no base left in Mali flies only on request: each request is granted with
-  ``approval_share_when_outside`` and takes ``approval_delay_minutes_when_outside`` longer;
-- providers ``subject_to_host_refusal`` are refused with the host state's refusal share and grounded on grounding
-  days; the others (Barkhane under its own agreements) are not.
+  ``approval_share_when_outside`` (decision ``air.<provider>.approval``) and takes
+  ``approval_delay_minutes_when_outside`` longer;
+- providers ``subject_to_host_refusal`` fly only if the host state clears the request (``host_state.py``: one
+  decision per request, whichever of them would fly); the others (Barkhane, under its own agreements) do not ask.
 
-Helicopters: each stationed helicopter is serviceable on a day with ``helicopter_availability`` (drawn once per base
-and day, when first asked); a close-air-support mission takes ``helicopters_per_close_support`` serviceable
-helicopters not yet tasked that day, a medevac flight one. So a base with two attack helicopters can fly a pair only
-on days both are serviceable (0.7 x 0.7 = 49%), a base with four on most days (92%).
+A request (close support for troops in contact, or a medevac flight) goes to the **fastest provider that can and
+may fly**: candidates are taken in order of arrival time; the host state is asked once, when the fastest
+remaining candidate needs its clearance; a refusal rules out every provider that needs it. Arrival = readiness
+(+ approval and clearance delays) + distance / speed, helicopters slower in the rainy season.
 
-Arrival time = readiness + distance / speed (helicopters slower in the rainy season); the fastest able provider
-answers. Surveillance sorties are allocated each day to the in-range segments MINUSMA uses most (the mission asks
-for eyes over its routes).
+Surveillance sorties are allocated each day to the in-range segments MINUSMA uses most (the mission asks for eyes
+over its routes), jointly: a second provider covers the busiest roads the first left unwatched.
 """
 
 from __future__ import annotations
@@ -27,9 +31,99 @@ from datetime import date
 
 import mesa
 import numpy as np
+from pydantic import Field, model_validator
 
 from sim.medical import flight_minutes
+from sim.parameters import StrictModel, param, share
+from sim.results import Result
 from sim.roads import km_between
+
+ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
+
+RESULTS = (
+    Result("air_requests", "requests", "Air support requests",
+           "Requests for close air support or quick reaction and for medevac flights that some provider could have "
+           "flown.", integer=True),
+    Result("air_served", "requests", "Air requests served", "Requests a provider flew.", integer=True),
+    Result("air_refused", "requests", "Air requests refused",
+           "Requests no provider flew because clearance or approval was refused.", integer=True),
+    Result("close_support_served", "missions", "Close-air-support missions flown",
+           "Close air support or quick reaction flown for troops in contact.", integer=True),
+    Result("close_support_minutes_sum", "minutes", "Close-air-support arrival minutes, summed",
+           "Sum over close-air-support missions of the minutes until the aircraft arrived."),
+    Result("air_response_minutes", "minutes", "Air response time",
+           "Mean minutes until close air support arrived, over the missions flown.", kind="ratio",
+           numerator="close_support_minutes_sum", denominator=("close_support_served",)),
+    Result("medevac_flights", "flights", "Medevac flights", "Casualty evacuation flights flown.", integer=True),
+)
+
+
+class AirProviderParams(StrictModel):
+    """A provider of air support: surveillance, close air support / quick reaction, medevac."""
+
+    operator: str = Field(..., pattern="^(france|un|contracted)$", description="Who flies: france, un or contracted.")
+    active_from: date | None = Field(None, description="First day the provider flies (default: start of the run).")
+    active_until: date | None = Field(None, description="Last day the provider flies (default: end of the run).")
+    helicopter_bases: tuple[str, ...] = Field((), description="Camps or French bases where its helicopters stand; a base stops serving when it is left or closes.")
+    fixed_wing_bases: tuple[str, ...] = Field((), description="Camps or French bases its fighters and drones fly from (may be outside Mali, e.g. Niamey).")
+    helicopters: int = param(0, unit="aircraft", ge=0, description="Helicopters stationed per helicopter base; each is serviceable on a given day with helicopter_availability, and a close-air-support mission needs helicopters_per_close_support of them, a medevac flight one.", source=ASSUMPTION)
+    helicopter_availability: float = share(0.7, description="Chance that one stationed helicopter is serviceable (mission-capable) on a given day.", source="assumption: military helicopter fleets report mission-capable rates of about 60-75%")
+    helicopters_per_close_support: int = param(2, unit="aircraft", ge=1, description="Helicopters one close-air-support or quick-reaction mission needs (attack helicopters fly in pairs).", source="doctrine: attack helicopters operate as a pair (lead and wingman)")
+    helicopter_speed_kmh: float = param(230.0, unit="km/h", gt=0, description="Cruise speed of its helicopters.", source="NH90/Tigre/Puma class cruise speeds 230-280 km/h")
+    helicopter_readiness_minutes: float = param(30.0, unit="minutes", ge=0, description="Time from request to take-off for a helicopter.", source="assumption: 30-minute alert posture")
+    helicopter_range_km: float = param(400.0, unit="km", gt=0, description="Farthest incident a helicopter serves from its base.", source="assumption: combat radius with reserve")
+    close_air_support: bool = Field(False, description="Whether it flies close air support / quick reaction for troops in contact.")
+    fighter_speed_kmh: float = param(750.0, unit="km/h", gt=0, description="Transit speed of its fighters.", source="Mirage 2000D transit speed")
+    fighter_readiness_minutes: float = param(20.0, unit="minutes", ge=0, description="Time from request to take-off for a fighter.", source=ASSUMPTION)
+    fighters: bool = Field(False, description="Whether it has fighters on alert at its fixed-wing bases.")
+    medevac: bool = Field(False, description="Whether its helicopters fly casualty evacuation.")
+    surveillance_sorties_per_day: float = param(0.0, unit="sorties/day", ge=0, description="Drone or aircraft surveillance sorties per day.", source="Barkhane flew 5-6 MQ-9 Reapers from Niamey (french_bases.csv)")
+    segments_per_sortie: int = param(8, unit="segments", ge=1, description="Road segments one surveillance sortie watches for a day.", source=ASSUMPTION)
+    surveillance_range_km: float = param(1000.0, unit="km", gt=0, description="Farthest segment a surveillance sortie reaches from its base.", source="MQ-9 class endurance")
+    subject_to_host_refusal: bool = Field(True, description="Whether the host state's flight refusals and groundings apply to it.")
+    approval_share_when_outside: float = share(1.0, description="Share of requests granted once it has no base left in Mali (France after Aug 2022: support only on request).", source="assumption; UNSC res. 2640 renewed MINUSMA without French air support")
+    approval_delay_minutes_when_outside: float = param(60.0, unit="minutes", ge=0, description="Extra delay for approval once it has no base left in Mali.", source=ASSUMPTION)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> AirProviderParams:
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            raise ValueError(f"active_until {self.active_until} is before active_from {self.active_from}")
+        return self
+
+
+class AirSupportParams(StrictModel):
+    """Air providers and how air support changes the outcome of an attack (scenario section ``air_support``)."""
+
+    providers: dict[str, AirProviderParams] = Field(default_factory=dict, description="Air providers by id (e.g. barkhane, minusma_aviation).")
+    casualties_before_support_share: float = share(
+        0.5, description="Share of an attack's casualties suffered before any support could arrive.",
+        source="assumption: the first minutes of contact are the deadliest",
+    )
+    support_window_minutes: float = param(
+        180.0, unit="minutes", gt=0,
+        description="Support arriving later than this after the start of an attack no longer reduces casualties (the factor rises linearly from casualties_before_support_share at arrival 0 to 1 at this time).",
+        source="Timbuktu camp attack 2018-04-14 lasted over 4 hours with French air support (shared/data README)",
+    )
+    rainy_season_helicopter_speed_factor: float = param(
+        0.85, unit="factor", gt=0, le=1,
+        description="Multiplier on helicopter block speed in the rainy season (storms, dust, detours).",
+        source="MODEL.md (rainy season slows helicopters); assumption for the size",
+    )
+    surveillance_priority_memory_days: float = param(
+        30.0, unit="days", gt=0,
+        description="Surveillance is allocated to the segments with most MINUSMA traffic, remembered over this time scale.",
+        source="assumption",
+    )
+
+
+def air_support_factor(arrival_minutes: float, *, before_share: float, window_minutes: float) -> float:
+    """Multiplier on an attack's casualties given when support arrives (NaN: no support, factor 1).
+
+    A share ``before_share`` of the casualties happens before anyone could arrive; the rest is avoided in
+    proportion to how early support arrives inside ``window_minutes``."""
+    if arrival_minutes != arrival_minutes:
+        return 1.0
+    return before_share + (1.0 - before_share) * min(1.0, arrival_minutes / window_minutes)
 
 
 @dataclass(frozen=True)
@@ -42,19 +136,20 @@ class AirBase:
 
 
 @dataclass(frozen=True)
-class Response:
-    """A granted request: who answers, from where, and minutes until the aircraft is over the incident."""
+class Offer:
+    """What a provider could fly for one request: from which base, arriving when, with how many helicopters."""
 
-    provider: str
+    provider: "AirProvider"
     base: AirBase
-    minutes: float
-    helicopters: int = 0   # helicopters the mission takes from the base (0: fighters)
+    minutes: float                     # until over the incident (close support) or at the surgical unit (medevac)
+    helicopters: int                   # helicopters the mission takes from the base (0: fighters)
+    reach_minutes: float = float("nan")  # medevac: until the helicopter is with the wounded
 
 
 class AirProvider(mesa.Agent):
     """A provider of air support (see module docstring)."""
 
-    def __init__(self, model, provider_id: str, spec, theatre, segment_lat, segment_lon):
+    def __init__(self, model, provider_id: str, spec: AirProviderParams, theatre, segment_lat, segment_lon):
         super().__init__(model)
         self.provider_id = provider_id
         self.spec = spec
@@ -69,11 +164,11 @@ class AirProvider(mesa.Agent):
         self.surveillance_segments = np.flatnonzero(in_range)
         self.helicopters_used: dict[str, int] = {}
         self._serviceable: dict[str, int] = {}
-        self._availability_rng = model.streams["air_availability"]
+        self.serviceability = model.streams.decision(f"air.{provider_id}.serviceability")
+        self.approval = model.streams.decision(f"air.{provider_id}.approval")
 
     def _base(self, name: str, theatre) -> AirBase:
-        french = self.french and name in theatre.french_bases
-        if french:
+        if self.french and name in theatre.french_bases:
             b = theatre.french_bases[name]
             return AirBase(name, b.lat, b.lon, french_base=b.country == "Mali", camp=False)
         if name in theatre.camps:
@@ -85,20 +180,20 @@ class AirProvider(mesa.Agent):
         raise ValueError(f"air provider {self.provider_id}: unknown base {name!r} (not a camp or French base)")
 
     # --- state ------------------------------------------------------------------------------------------------
-    def active(self, today: date) -> bool:
-        s = self.spec
+    def active(self) -> bool:
+        s, today = self.spec, self.model.today
         return (s.active_from is None or today >= s.active_from) and (s.active_until is None or today <= s.active_until)
 
     def base_serving(self, base: AirBase) -> bool:
         if base.french_base:
-            return base.name not in self.model.french_bases_left
+            return base.name not in self.model.air.french_bases_left
         if base.camp:
             return self.model.camp_open(base.name)
         return True
 
     def outside(self) -> bool:
         """A French provider with every Mali base left: support only on request from outside (Niger)."""
-        return self.french and all(name in self.model.french_bases_left for name in self.mali_bases)
+        return self.french and all(name in self.model.air.french_bases_left for name in self.mali_bases)
 
     def new_day(self) -> None:
         self.helicopters_used.clear()
@@ -107,98 +202,92 @@ class AirProvider(mesa.Agent):
     def free_helicopters(self, base: AirBase) -> int:
         """Serviceable helicopters at ``base`` not yet tasked today (serviceability drawn once per base and day)."""
         if base.name not in self._serviceable:
-            self._serviceable[base.name] = int(self._availability_rng.binomial(self.spec.helicopters,
-                                                                               self.spec.helicopter_availability))
+            self._serviceable[base.name] = int(self.serviceability.generator().binomial(
+                self.spec.helicopters, self.spec.helicopter_availability))
         return self._serviceable[base.name] - self.helicopters_used.get(base.name, 0)
 
-    def task(self, response: Response) -> None:
-        """The helicopters of an accepted mission are busy for the rest of the day."""
-        if response.helicopters:
-            name = response.base.name
-            self.helicopters_used[name] = self.helicopters_used.get(name, 0) + response.helicopters
-
-    # --- services -------------------------------------------------------------------------------------------
-    def _granted(self, today: date, medevac: bool, rng: np.random.Generator) -> tuple[bool, float]:
-        """(granted, extra delay minutes) for one request, after host-state and outside-Mali approval."""
-        delay = 0.0
-        if self.spec.subject_to_host_refusal:
-            if not self.model.host_state.flight_allowed(today, medevac, rng):
-                return False, 0.0
-            delay += self.model.host_state.refusal_delay_minutes
-        if self.outside():
-            if rng.random() >= self.spec.approval_share_when_outside:
-                return False, 0.0
-            delay += self.spec.approval_delay_minutes_when_outside
-        return True, delay
-
-    def _helicopter_speed(self, rainy: bool) -> float:
-        factor = self.model.params.air_support.rainy_season_helicopter_speed_factor if rainy else 1.0
+    def _helicopter_speed(self) -> float:
+        factor = self.model.params.air_support.rainy_season_helicopter_speed_factor if self.model.rainy else 1.0
         return self.spec.helicopter_speed_kmh * factor
 
-    def close_support(self, lat: float, lon: float, today: date, rainy: bool, rng) -> Response | None:
-        """Fastest arrival of this provider's attack helicopters or fighters over (lat, lon), if it may fly."""
+    def _delay(self) -> float:
+        """Minutes added to every flight: host clearance and approval from outside Mali."""
+        delay = self.model.host_state.refusal_delay_minutes if self.spec.subject_to_host_refusal else 0.0
+        return delay + (self.spec.approval_delay_minutes_when_outside if self.outside() else 0.0)
+
+    # --- offers -----------------------------------------------------------------------------------------------
+    def close_support_offer(self, lat: float, lon: float) -> Offer | None:
+        """This provider's fastest close support over (lat, lon): a helicopter pair or fighters."""
         s = self.spec
-        if not s.close_air_support or not self.active(today):
+        if not s.close_air_support or not self.active():
             return None
-        options = []
+        best: Offer | None = None
         pair = s.helicopters_per_close_support
         if s.helicopters >= pair:
-            speed = self._helicopter_speed(rainy)
+            speed = self._helicopter_speed()
             for base in self.helicopter_bases:
                 d = float(km_between(base.lat, base.lon, lat, lon))
                 if d <= s.helicopter_range_km and self.base_serving(base) and self.free_helicopters(base) >= pair:
-                    options.append((s.helicopter_readiness_minutes + flight_minutes(d, speed), base, pair))
+                    minutes = s.helicopter_readiness_minutes + flight_minutes(d, speed)
+                    if best is None or minutes < best.minutes:
+                        best = Offer(self, base, minutes, pair)
         if s.fighters:
             for base in self.fixed_wing_bases:
                 if self.base_serving(base):
                     d = float(km_between(base.lat, base.lon, lat, lon))
-                    options.append((s.fighter_readiness_minutes + flight_minutes(d, s.fighter_speed_kmh), base, 0))
-        if not options:
-            return None
-        granted, delay = self._granted(today, False, rng)
-        if not granted:
-            return Response(self.provider_id, options[0][1], float("nan"))
-        minutes, base, helicopters = min(options, key=lambda o: o[0])
-        return Response(self.provider_id, base, minutes + delay, helicopters)
+                    minutes = s.fighter_readiness_minutes + flight_minutes(d, s.fighter_speed_kmh)
+                    if best is None or minutes < best.minutes:
+                        best = Offer(self, base, minutes, 0)
+        return None if best is None else Offer(self, best.base, best.minutes + self._delay(), best.helicopters)
 
-    def medevac_options(self, lat: float, lon: float, today: date, rainy: bool):
-        """(base, km to casualty, helicopter speed) for bases with a free medevac helicopter in range."""
+    def medevac_offer(self, lat: float, lon: float, to_surgery_km: float) -> Offer | None:
+        """This provider's fastest medevac flight: out to the casualty and on to the surgical unit."""
         s = self.spec
-        if not s.medevac or s.helicopters <= 0 or not self.active(today):
-            return []
-        speed = self._helicopter_speed(rainy)
-        out = []
+        if not s.medevac or s.helicopters <= 0 or not self.active():
+            return None
+        speed, best = self._helicopter_speed(), None
         for base in self.helicopter_bases:
-            if not self.base_serving(base) or self.free_helicopters(base) < 1:
+            if not self.base_serving(base):
                 continue
             d = float(km_between(base.lat, base.lon, lat, lon))
-            if d <= s.helicopter_range_km:
-                out.append((base, d, speed))
-        return out
+            if d <= s.helicopter_range_km and self.free_helicopters(base) >= 1:
+                reach = s.helicopter_readiness_minutes + flight_minutes(d, speed)
+                minutes = reach + flight_minutes(to_surgery_km, speed)
+                if best is None or (minutes, base.name) < (best.minutes, best.base.name):
+                    best = Offer(self, base, minutes, 1, reach)
+        if best is None:
+            return None
+        delay = self._delay()
+        return Offer(self, best.base, best.minutes + delay, 1, best.reach_minutes + delay)
 
-    def surveillance_sorties(self, today: date) -> float:
-        """Sorties flown today (host-state refusals cut the sorties of providers subject to them)."""
+    def approves(self) -> bool:
+        """From outside Mali, France grants a request with its approval share (one draw per request)."""
+        return not self.outside() or self.approval.generator().random() < self.spec.approval_share_when_outside
+
+    def task(self, offer: Offer) -> None:
+        """The helicopters of an accepted mission are busy for the rest of the day."""
+        if offer.helicopters:
+            name = offer.base.name
+            self.helicopters_used[name] = self.helicopters_used.get(name, 0) + offer.helicopters
+
+    # --- surveillance -----------------------------------------------------------------------------------------
+    def surveillance_sorties(self) -> float:
+        """Sorties flown today (host-state refusals and groundings cut those of providers subject to them)."""
         s = self.spec
-        if s.surveillance_sorties_per_day <= 0 or not self.active(today):
+        if s.surveillance_sorties_per_day <= 0 or not self.active():
             return 0.0
         sorties = s.surveillance_sorties_per_day
         if s.subject_to_host_refusal:
-            if self.model.host_state.grounded(today, medevac=False):
-                return 0.0
-            sorties *= 1.0 - self.model.host_state.refusal_share
+            sorties *= self.model.host_state.expected_allowed_share()
         if self.outside():
             sorties *= s.approval_share_when_outside
         if not any(self.base_serving(b) for b in (self.fixed_wing_bases or self.helicopter_bases)):
             return 0.0
         return sorties
 
-    def watch(self, priority: np.ndarray, surveillance: np.ndarray, today: date) -> None:
-        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each.
-
-        Providers share one air picture (called in a fixed order): a second provider covers the busiest roads the
-        first left unwatched rather than watching the same ones again, so an added provider adds coverage.
-        """
-        k = int(round(self.surveillance_sorties(today) * self.spec.segments_per_sortie))
+    def watch(self, priority: np.ndarray, surveillance: np.ndarray) -> None:
+        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each."""
+        k = int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
         candidates = self.surveillance_segments[surveillance[self.surveillance_segments] < 1.0]
         if k <= 0 or len(candidates) == 0:
             return
@@ -208,3 +297,120 @@ class AirProvider(mesa.Agent):
         # stable choice: highest priority first, ties by segment index (argsort is stable with kind="stable")
         order = np.argsort(-priority[candidates], kind="stable")[:k]
         surveillance[candidates[order]] = 1.0
+
+
+class AirSupport:
+    """Every provider, the French bases left, today's surveillance, and the answer to each request for a flight."""
+
+    def __init__(self, model, params: AirSupportParams, theatre, roads):
+        self.model = model
+        self.params = params
+        self.roads = roads
+        self.french_bases_left: set[str] = set()
+        self.providers = [AirProvider(model, pid, spec, theatre, roads.lat, roads.lon)
+                          for pid, spec in sorted(params.providers.items())]
+        self.surveillance = np.zeros(roads.n)
+        self._cover: tuple[tuple, np.ndarray, int] | None = None   # (inputs, cover, day computed for)
+
+    def french_base_left(self, base: str) -> None:
+        self.french_bases_left.add(base)
+
+    def french_present_at(self, base: str) -> bool:
+        """Whether an active French provider still holds ``base`` (its Role 2 surgical unit at Gao, say)."""
+        return base not in self.french_bases_left and any(p.french and p.active() for p in self.providers)
+
+    def new_day(self) -> None:
+        for provider in self.providers:
+            provider.new_day()
+
+    def golden_hour_cover(self) -> np.ndarray:
+        """Per road segment, the chance that a casualty there can be reached by a medevac helicopter within the
+        golden hour and brought to surgery in time (``posture.py``): 1 - prod over (provider, base) of
+        (1 - in reach x P(a serviceable helicopter) x P(cleared to fly)). Recomputed only when its inputs change."""
+        m = self.model
+        if self._cover is not None and self._cover[2] == m.day:
+            return self._cover[1]
+        posture, medical = m.params.posture, m.params.medical
+        units = tuple(m.medical.surgical_units())
+        serving = tuple((p.provider_id, b.name) for p in self.providers if p.spec.medevac and p.spec.helicopters > 0
+                        and p.active() for b in p.helicopter_bases if p.base_serving(b))
+        allowed = m.host_state.expected_allowed_share(medevac=True)
+        key = (units, serving, allowed, m.rainy, tuple(p.outside() for p in self.providers))
+        if self._cover is not None and self._cover[0] == key:
+            self._cover = (key, self._cover[1], m.day)
+            return self._cover[1]
+        roads = self.roads
+        if units:
+            to_surgery = km_between(roads.lat[:, None], roads.lon[:, None], np.array([u[0] for u in units])[None, :],
+                                    np.array([u[1] for u in units])[None, :]).min(axis=1)
+        else:
+            to_surgery = np.full(roads.n, np.inf)
+        uncovered = np.ones(roads.n)
+        for provider in self.providers:
+            s = provider.spec
+            if not (s.medevac and s.helicopters > 0 and provider.active()):
+                continue
+            speed = provider._helicopter_speed()
+            cleared = allowed if s.subject_to_host_refusal else 1.0
+            if provider.outside():
+                cleared *= s.approval_share_when_outside
+            available = 1.0 - (1.0 - s.helicopter_availability) ** s.helicopters
+            delay = medical.request_minutes + s.helicopter_readiness_minutes + provider._delay()
+            for base in provider.helicopter_bases:
+                if not provider.base_serving(base):
+                    continue
+                out_km = km_between(base.lat, base.lon, roads.lat, roads.lon)
+                reach = delay + flight_minutes(out_km, speed)
+                ok = ((out_km <= s.helicopter_range_km) & (reach <= posture.golden_hour_minutes)
+                      & (reach + flight_minutes(to_surgery, speed) <= posture.surgery_limit_minutes))
+                uncovered *= 1.0 - ok * available * cleared
+        cover = 1.0 - uncovered
+        self._cover = (key, cover, m.day)
+        return cover
+
+    def allocate_surveillance(self, priority: np.ndarray) -> None:
+        """Today's air picture: providers, in a fixed order, watch the busiest segments the others left."""
+        self.surveillance[:] = 0.0
+        for provider in self.providers:
+            provider.watch(priority, self.surveillance)
+
+    def _fly(self, offers: list[Offer], medevac: bool) -> Offer | None:
+        """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded."""
+        if not offers:
+            return None
+        record = self.model.recorder
+        record.add("air_requests", 1)
+        host_answer: bool | None = None
+        for offer in sorted(offers, key=lambda o: (o.minutes, o.provider.provider_id)):
+            if offer.provider.spec.subject_to_host_refusal:
+                if host_answer is None:
+                    host_answer = self.model.host_state.clear_flight(medevac)
+                if not host_answer:
+                    continue
+            if not offer.provider.approves():
+                continue
+            offer.provider.task(offer)
+            record.add("air_served", 1)
+            return offer
+        record.add("air_refused", 1)
+        return None
+
+    def close_support(self, lat: float, lon: float) -> float:
+        """Close air support or quick reaction over (lat, lon): minutes until it arrives (NaN: none came)."""
+        offers = [o for p in self.providers if (o := p.close_support_offer(lat, lon)) is not None]
+        flown = self._fly(offers, medevac=False)
+        if flown is None:
+            return float("nan")
+        record = self.model.recorder
+        record.add("close_support_served", 1)
+        record.add("close_support_minutes_sum", flown.minutes)
+        return flown.minutes
+
+    def medevac(self, lat: float, lon: float, to_surgery_km: float) -> Offer | None:
+        """The fastest medevac flight that may fly (its ``reach_minutes`` and ``minutes`` to surgery count from the
+        approved request), or None."""
+        offers = [o for p in self.providers if (o := p.medevac_offer(lat, lon, to_surgery_km)) is not None]
+        flown = self._fly(offers, medevac=True)
+        if flown is not None:
+            self.model.recorder.add("medevac_flights", 1)
+        return flown

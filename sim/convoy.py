@@ -1,11 +1,19 @@
-"""Road convoys: created by resupply orders, rotations and withdrawal moves; they move segment by segment.
+"""Road convoys: created by resupply orders, rotations and withdrawal moves (``logistics.py``); they move segment by
+segment and meet what the armed groups left on the road.
 
-At departure a convoy's timetable is set from each segment's length and the speed of its road class in the
-season of departure (``roads.speed_km_per_day``): ``bounds[k]:bounds[k+1]`` are the route positions it passes on
-its k-th day on the road. An IED detonation or an ambush holds it for ``convoys.incident_delay_days``. On each
-segment it passes it may meet the devices there (``ied.py``); found devices are cleared, the others go off under a
-vehicle (mine-protected with the contingent's protection share). A convoy arriving more than
-``convoys.delay_threshold_days`` after its dry-season plan counts as delayed.
+Movement: at departure each segment's start time (days from departure) is set from its length and the speed of its
+road class, in the season of departure and slowed on routes under IED threat (``posture.route_speed_factor``). Each
+day the convoy's clock advances by the part of the day it is not held; it passes the segments whose start time falls
+in that part, and arrives when the clock reaches the route's total time. Incidents hold it: a device found for
+``hold_days_after_find`` (route clearance), one set off for ``hold_days_after_detonation`` (recovery and casualty
+evacuation), an ambush for ``hold_days_after_ambush``; after an attack with casualties it turns back to its origin
+with ``turn_back_probability`` (cargo undelivered; withdrawal convoys push on). A convoy arriving ``delay_threshold_days`` or more after its
+dry-season plan counts as delayed.
+
+Exposure: a device on a segment the convoy passes is met with 1 - (1 - p_v)^vehicles (every vehicle that drives
+over it can set it off; decision ``convoys.ied``). Found devices are cleared, the others go off under a vehicle
+(mine-protected with the contingent's protection share). Contracted trucks (``contracted_share`` of resupply
+convoys) carry civilian drivers: casualties on them are contractors', not MINUSMA's.
 """
 
 from __future__ import annotations
@@ -15,95 +23,273 @@ import math
 import mesa
 import numpy as np
 
+from sim.ied import detection_probability, detonation
+from sim.incidents import at_segment
+from sim.parameters import StrictModel, param, share
+from sim.results import Result
+
+ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
+
+RESULTS = (
+    Result("convoys_sent", "convoys", "Convoys sent", "Convoys that left their origin.", daily=True, integer=True),
+    Result("convoys_arrived", "convoys", "Convoys arrived", "Convoys that reached their destination.", daily=True,
+           integer=True),
+    Result("convoys_delayed", "convoys", "Convoys delayed",
+           "Convoys that arrived delay_threshold_days or more after their dry-season plan.", integer=True),
+    Result("convoys_attacked", "convoys", "Convoys attacked", "Convoys hit by a detonation or an ambush.",
+           integer=True),
+    Result("convoys_turned_back", "convoys", "Convoys turned back",
+           "Convoys that returned to their origin after an attack with casualties.", integer=True),
+    Result("convoys_destroyed", "convoys", "Convoys destroyed", "Convoys that lost every vehicle.", integer=True),
+    Result("convoys_en_route", "convoys", "Convoys en route", "Convoys on the road at the end of the day.",
+           kind="level", daily=True),
+    Result("convoy_transit_days_sum", "days", "Convoy transit days, summed",
+           "Sum over arrived convoys of their days on the road."),
+    Result("convoy_transit_days", "days", "Convoy transit time", "Mean days on the road of the convoys that arrived.",
+           kind="ratio", numerator="convoy_transit_days_sum", denominator=("convoys_arrived",)),
+    Result("tonnage_delivered", "tonnes", "Tonnage delivered", "Supplies delivered to camps by resupply convoys."),
+    Result("vehicles_lost", "vehicles", "Vehicles lost", "Vehicles destroyed by devices.", integer=True),
+    Result("convoy_km", "km", "Convoy distance", "Kilometres driven by convoys.", daily=True),
+    Result("contractor_casualties", "persons", "Contractor casualties",
+           "Civilian drivers of contracted trucks killed or wounded (not MINUSMA personnel).", integer=True),
+)
 
 
-def timetable(lengths_km: np.ndarray, speeds_km_per_day: np.ndarray) -> tuple[np.ndarray, int]:
-    """Route positions passed on each travel day, and the number of travel days (at least 1).
+class ConvoyParams(StrictModel):
+    """Road convoys: size, protection, clearance, crew, exposure and holds (scenario section ``convoys``)."""
 
-    Segment i is passed on the day it is entered: floor(time at its start). Returns (bounds, days) with
-    ``bounds[k]:bounds[k+1]`` the positions passed on day k.
-    """
-    hours = lengths_km / speeds_km_per_day
-    start = np.concatenate(([0.0], np.cumsum(hours)[:-1]))
-    days = max(1, math.ceil(float(hours.sum()) - 1e-9))
-    bounds = np.searchsorted(np.floor(start + 1e-9), np.arange(days + 1), side="left")
-    bounds[-1] = len(lengths_km)
-    return bounds, days
+    tonnes_per_truck: float = param(
+        20.0, unit="tonnes", gt=0, description="Cargo per truck.", source="assumption: standard 20 t truck")
+    max_trucks_per_convoy: int = param(
+        100, unit="trucks", gt=0, description="A larger resupply or rotation order is split into several convoys.",
+        source="Menaka convoys of about 50 vehicles (routes.csv); Gao-Kidal convoys of ~100 trucks (press)")
+    escort_vehicles_per_10_trucks: float = param(
+        2.0, unit="vehicles", ge=0, description="Armed escort vehicles per 10 trucks.", source="assumption")
+    crew_per_vehicle: float = param(
+        3.0, unit="persons", gt=0,
+        description="MINUSMA personnel per escort or MINUSMA truck (drivers, escorts): people exposed in an attack.",
+        source="assumption")
+    passengers_per_truck: float = param(
+        20.0, unit="persons", gt=0, description="Troops carried per truck on rotation and withdrawal moves.",
+        source="assumption: troop-carrying truck")
+    contracted_share: float = share(
+        0.5, description="Share of resupply convoys driven by contracted civilian trucks (with a MINUSMA escort).",
+        source="assumption: MINUSMA moved much of its cargo with contracted carriers; prior 0.2-0.8")
+    encounter_probability_per_vehicle: float = share(
+        0.025, description="Chance that one vehicle driving over a segment sets off or exposes a given device on it; a convoy of v vehicles meets it with 1 - (1 - p)^v (a 20-vehicle convoy: 0.40).",
+        source=ASSUMPTION)
+    hold_days_after_find: float = param(
+        0.25, unit="days", ge=0, description="Time a convoy is held while a device found is cleared.",
+        source="assumption: route clearance and disposal take hours")
+    hold_days_after_detonation: float = param(
+        1.0, unit="days", ge=0, description="Time a convoy is held after a device goes off (recovery, casualty evacuation, investigation).",
+        source="assumption")
+    hold_days_after_ambush: float = param(
+        0.5, unit="days", ge=0, description="Time a convoy is held after an ambush.", source="assumption")
+    turn_back_probability: float = share(
+        0.2, description="Chance that a convoy turns back to its origin after an attack with casualties.",
+        source="assumption; prior 0-0.5")
+    vehicle_loss_probability: float = share(
+        0.5, description="Chance that an unprotected vehicle is destroyed when a device goes off under it (mine-protected: reduced by ieds.protection_casualty_reduction).",
+        source="assumption")
+    route_clearance_share: float = share(
+        0.5, description="Share of convoys led by route-clearance engineers (raises IED detection).",
+        source="assumption")
+    min_days_between_convoys: float = param(
+        7.0, unit="days", ge=0,
+        description="A camp orders at most one resupply convoy in this many days at full movement (longer when its posture cuts movement).",
+        source="assumption")
+    delay_threshold_days: float = param(
+        2.0, unit="days", ge=0,
+        description="A convoy that arrives this much later than its planned transit counts as delayed.",
+        source="assumption")
+
+
+def segment_start_days(lengths_km: np.ndarray, speeds_km_per_day: np.ndarray) -> tuple[np.ndarray, float]:
+    """When each segment of a route is entered (days from departure) and the route's total time in days."""
+    days = lengths_km / speeds_km_per_day
+    return np.concatenate(([0.0], np.cumsum(days)[:-1])), float(days.sum())
+
+
+def meet_probability_for(vehicles: int, per_vehicle: float) -> float:
+    """Chance that a convoy of ``vehicles`` meets one given device on a segment it passes."""
+    return 1.0 - (1.0 - per_vehicle) ** max(1, vehicles)
 
 
 class Convoy(mesa.Agent):
     """One road move (see module docstring)."""
 
-    def __init__(self, model, *, kind: str, origin: str, destination: str, camp, route: np.ndarray,
-                 trucks: int, passengers: float, cargo_t: float, contingent: str, clearance: bool):
+    def __init__(self, model, *, number: int, kind: str, origin: str, destination: str, camp, route: np.ndarray,
+                 trucks: int, passengers: float, cargo_t: float, contingent: str, clearance: bool,
+                 contracted: bool):
         super().__init__(model)
         c = model.params.convoys
+        self.number = number
         self.kind, self.origin, self.destination, self.camp = kind, origin, destination, camp
         self.route = route
         self.trucks = trucks
         self.escorts = math.ceil(trucks * c.escort_vehicles_per_10_trucks / 10.0)
         self.vehicles = trucks + self.escorts
-        self.persons = self.vehicles * c.crew_per_vehicle + passengers
+        self.contracted = contracted
+        self.civilians = float(trucks) if contracted else 0.0               # one civilian driver per truck
+        self.persons = (self.escorts + (0 if contracted else trucks)) * c.crew_per_vehicle + passengers
+        self.passengers = passengers
+        self.passengers_at_departure = passengers
+        self.mix: dict[str, float] = {}   # contingents of a withdrawal convoy's passengers
         self.cargo_t = cargo_t
+        self.ordered_t = cargo_t
         self.contingent = contingent
         self.profile = model.profile(contingent)
         self.clearance = clearance
-        self.bounds, self.travel_days = model.timetable(origin, destination, model.rainy)
-        _, self.planned_days = model.timetable(origin, destination, False)
+        rainy, speed = model.rainy, model.posture.route_speed_factor(route)
+        self.start_days, self.total_days = model.logistics.timetable(origin, destination, rainy, speed)
+        self.durations = np.diff(np.append(self.start_days, self.total_days))
+        _, self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)
         self.depart_day = model.day
-        self.day_on_road = 0
+        self.clock = 0.0
         self.held_days = 0.0
         self.attacked = False
-        self.arrived = False
+        self.turned_back = False
         self.today_segments = route[:0]
+        self.tally = {"ied_met": 0, "ied_found": 0, "attacks": 0, "killed": 0, "wounded": 0, "vehicles_lost": 0}
+        self.cover = model.posture.route_cover(route)
+        self.vehicles_at_departure = self.vehicles
+        self.trucks_at_departure = trucks
+        self.persons_at_departure = self.persons
+        self.ledger = None       # a closing camp's withdrawal ledger, for withdrawal convoys
+        self.fleet = None        # the hub whose trucks it uses
 
     def step(self) -> None:
-        """Advance one day along the timetable (or wait out a hold)."""
+        """Advance one day along the route (or wait out a hold)."""
         m = self.model
         if self.vehicles <= 0:
-            m.convoy_destroyed(self)             # every vehicle lost on an earlier day: nothing left to move
+            m.logistics.finished(self, "destroyed")   # every vehicle lost on an earlier day: nothing left to move
             return
-        if self.held_days >= 1:
-            self.held_days -= 1
+        held = min(self.held_days, 1.0)
+        self.held_days -= held
+        moving = 1.0 - held
+        if moving <= 0:
             self.today_segments = self.route[:0]
             return
-        k = self.day_on_road
-        segs = self.route[self.bounds[k]:self.bounds[k + 1]]
+        first = int(np.searchsorted(self.start_days, self.clock, side="left"))
+        self.clock += moving
+        last = int(np.searchsorted(self.start_days, self.clock, side="left"))
+        segs = self.route[first:last]
         self.today_segments = segs
-        self.day_on_road += 1
         if len(segs):
-            km = float(m.roads.length_km[segs].sum())
-            m.recorder.add("convoy_km", km)
+            m.recorder.add("convoy_km", float(m.roads.length_km[segs].sum()))
             m.passes_today[segs] += 1.0
-            m.convoy_meets_ieds(self, segs)
-        if self.day_on_road >= self.travel_days:
-            if self.vehicles > 0:
-                self.arrive()
-            else:
-                m.convoy_destroyed(self)
+            self._meet_ieds(segs)
+        if self.vehicles > 0 and self.clock >= self.total_days and self.held_days <= 0:
+            self._arrive()
 
-    def hold(self) -> None:
-        self.held_days += self.model.params.convoys.incident_delay_days
+    def _meet_ieds(self, segs: np.ndarray) -> None:
+        m = self.model
+        p, c = m.params.ieds, m.params.convoys
+        if not m.ieds.count[segs].any():
+            return
+        p_detect = detection_probability(
+            base=p.base_detection_probability, training=self.profile.counter_ied_training,
+            training_bonus=p.training_detection_bonus, clearance=self.clearance,
+            clearance_bonus=p.clearance_detection_bonus, surveillance=m.air.surveillance[segs],
+            surveillance_bonus=p.surveillance_detection_bonus, maximum=p.max_detection_probability)
+        rng = m.logistics.ied_draws.generator()
+        found, detonated = m.ieds.meet(segs, meet_probability_for(self.vehicles, c.encounter_probability_per_vehicle),
+                                       p_detect, rng)
+        record = m.recorder
+        for i in np.flatnonzero(found + detonated):
+            s = int(segs[i])
+            where = at_segment(m, s, m.attacks.segment_group[s])
+            met = int(found[i] + detonated[i])
+            record.add("ied_met", met)
+            m.posture.ied_event(s, met)
+            self.tally["ied_met"] += met
+            for _ in range(int(found[i])):
+                record.add("ied_found", 1)
+                self.tally["ied_found"] += 1
+                self.held_days += c.hold_days_after_find
+                m.incidents.record(kind="ied_found", target="convoy", where=where, contingent=self.contingent,
+                                   killed=0, wounded=0, camp=self.camp)
+            for _ in range(int(detonated[i])):
+                record.add("ied_detonated", 1)
+                on_truck = rng.random() < self.trucks / max(1, self.vehicles)
+                civilian = self.contracted and on_truck
+                exposed = self.civilians if civilian else self.persons
+                killed, wounded, protected = detonation(rng, p, 0.0 if civilian else self.profile.vehicle_protection_share,
+                                                        exposed)
+                p_loss = c.vehicle_loss_probability
+                if protected:
+                    p_loss *= 1.0 - p.protection_casualty_reduction
+                if rng.random() < p_loss:
+                    lost = self.lose_vehicles(1, truck=on_truck)
+                    record.add("vehicles_lost", lost)
+                    self.tally["vehicles_lost"] += lost
+                self._hit(c.hold_days_after_detonation)
+                if civilian:
+                    self.civilians -= killed
+                    record.add("contractor_casualties", killed + wounded)
+                    m.incidents.record(kind="ied_detonation", target="convoy", where=where, contingent=self.contingent,
+                                       killed=0, wounded=0, camp=self.camp, contractors=killed + wounded)
+                else:
+                    deaths = m.incidents.record(kind="ied_detonation", target="convoy", where=where,
+                                                contingent=self.contingent, killed=killed, wounded=wounded,
+                                                camp=self.camp)
+                    self.casualties(killed, deaths, wounded, rng)
 
-    def lose_vehicles(self, n: int) -> int:
+    def casualties(self, killed: int, deaths: int, wounded: int, rng: np.random.Generator) -> None:
+        """An attack's casualties among the convoy's personnel: the killed leave it (passengers among them in
+        proportion), the tally grows; with any casualties a resupply or rotation convoy may turn back."""
+        if deaths and self.persons > 0:
+            self.passengers -= min(self.passengers, deaths * self.passengers / self.persons)
+        self.persons = max(0.0, self.persons - killed)
+        self.tally["killed"] += deaths
+        self.tally["wounded"] += wounded
+        if ((deaths or wounded) and self.kind != "withdrawal" and not self.turned_back
+                and rng.random() < self.model.params.convoys.turn_back_probability):
+            self.turn_back()
+
+    def _hit(self, hold_days: float) -> None:
+        """A detonation or an ambush: the convoy is held, and counts once as attacked."""
+        self.held_days += hold_days
+        self.tally["attacks"] += 1
+        if not self.attacked:
+            self.attacked = True
+            self.model.recorder.add("convoys_attacked", 1)
+
+    def ambushed(self) -> None:
+        """Held after an ambush (its casualties come through ``casualties``)."""
+        self._hit(self.model.params.convoys.hold_days_after_ambush)
+
+    def turn_back(self) -> None:
+        """Return to the origin the way it came: the clock runs back over the road already driven."""
+        done = int(np.searchsorted(self.start_days, self.clock, side="left"))
+        self.turned_back = True
+        self.origin, self.destination = self.destination, self.origin
+        self.route = self.route[:done][::-1]
+        self.durations = self.durations[:done][::-1]
+        self.start_days = np.concatenate(([0.0], np.cumsum(self.durations)[:-1]))
+        self.total_days = float(self.durations.sum())
+        self.clock = 0.0
+        self.model.recorder.add("convoys_turned_back", 1)
+
+    def lose_vehicles(self, n: int, truck: bool = True) -> int:
         """Vehicles destroyed; cargo carried on lost trucks is lost. Returns vehicles actually lost."""
         n = min(n, self.vehicles)
-        trucks_lost = min(self.trucks, n)
+        trucks_lost = min(self.trucks, n) if truck else max(0, n - self.escorts)
         if self.trucks:
-            self.cargo_t *= 1.0 - trucks_lost / self.trucks
+            self.cargo_t *= 1.0 - trucks_lost / self.trucks       # passengers climb onto the vehicles left
         self.trucks -= trucks_lost
+        self.escorts -= n - trucks_lost
         self.vehicles -= n
         return n
 
-    def arrive(self) -> None:
+    def _arrive(self) -> None:
         m = self.model
-        self.arrived = True
-        rec = m.recorder
-        rec.add("convoys_arrived", 1)
-        transit = m.day - self.depart_day + 1
-        rec.add("convoy_transit_days_sum", transit)
-        if transit - self.planned_days >= m.params.convoys.delay_threshold_days:
-            rec.add("convoys_delayed", 1)
-        if self.kind == "resupply":
-            rec.add("tonnage_delivered", self.cargo_t)
-        m.convoy_arrived(self)
+        record = m.recorder
+        if not self.turned_back:
+            record.add("convoys_arrived", 1)
+            transit = m.day - self.depart_day + 1
+            record.add("convoy_transit_days_sum", transit)
+            if transit - self.planned_days >= m.params.convoys.delay_threshold_days:
+                record.add("convoys_delayed", 1)
+        m.logistics.finished(self, "turned_back" if self.turned_back else "arrived")

@@ -1,13 +1,80 @@
-"""The IED field: devices on road segments, held as one integer array over segments.
+"""The IED field: devices on road segments, how long they last, and how they are met, found or set off.
 
 Devices are laid by armed groups (``armed_group.py`` chooses where), persist until met or lost, and are met by
-convoys and patrols passing the segment. A device met is either found (and cleared) or goes off. Pure functions
-give the chances; ``IedField`` applies them with the 'ieds' random stream.
+convoys and patrols passing the segment. A device met is found (and cleared) or goes off. Pure functions give the
+chances; ``IedField`` holds the devices.
+
+Why lifetimes: a device is lost (washed out, removed, recovered by others) with ``decay_per_day`` each day. Rather
+than a draw over every segment every day, each device gets its lifetime when it is laid, Geometric(decay_per_day)
+days (the same distribution, drawn once), and leaves the field on that day if nothing met it first. The field then
+draws only when a device is laid or met, which keeps the random numbers of a day independent of how many devices
+other days saw (``streams.py``) and costs nothing on quiet days.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
+
+from sim.incidents import clustered_deaths
+from sim.parameters import StrictModel, param, share
+from sim.results import Result
+
+ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
+
+RESULTS = (
+    Result("ied_laid", "devices", "IEDs laid", "Devices emplaced by armed groups.", daily=True, integer=True),
+    Result("ied_met", "devices", "IEDs met", "Devices a convoy or patrol ran into (found or detonated).",
+           integer=True),
+    Result("ied_found", "devices", "IEDs found", "Devices found and cleared before they went off.", daily=True,
+           integer=True),
+    Result("ied_detonated", "devices", "IEDs detonated", "Devices that went off under a vehicle.", daily=True,
+           integer=True),
+    Result("ied_found_share", "share 0-1", "Share of IEDs met that were found",
+           "IEDs found / IEDs met (found before they went off).", kind="ratio", numerator="ied_found",
+           denominator=("ied_met",)),
+    Result("ieds_emplaced", "devices", "IEDs on the roads", "Devices on the road network at the end of the day.",
+           kind="level", daily=True),
+)
+
+
+class IedParams(StrictModel):
+    """The IED field: devices on road segments, how they are met, found or set off, and what they do."""
+
+    encounter_probability: float = share(
+        0.4, description="Chance that a convoy passing a segment meets one given device on it.", source="assumption")
+    base_detection_probability: float = share(
+        0.3, description="Chance an IED met is found before it goes off, with no training, clearance or surveillance.",
+        source="prior: about half of IEDs met were found in 2021 (calibration_targets.yaml)")
+    training_detection_bonus: float = share(
+        0.25, description="Added detection chance at full counter-IED training (scaled by the contingent's training 0-1).",
+        source=ASSUMPTION)
+    clearance_detection_bonus: float = share(
+        0.2, description="Added detection chance when route-clearance engineers lead the convoy.", source=ASSUMPTION)
+    surveillance_detection_bonus: float = share(
+        0.15, description="Added detection chance at full air surveillance of the segment.", source=ASSUMPTION)
+    max_detection_probability: float = share(
+        0.9, description="Ceiling on the chance of finding a device met, whatever the training, clearance and surveillance.",
+        source="assumption: even the best-equipped forces miss some devices")
+    decay_per_day: float = share(
+        0.01, description="Daily chance that an emplaced device is lost (washed out, removed, recovered).",
+        source="assumption: devices last months")
+    killed_per_detonation: float = param(
+        0.5, unit="persons", ge=0,
+        description="Mean killed when a device goes off under an unprotected vehicle (negative binomial, see killed_dispersion).",
+        source="assumption; calibrated to deaths per year and UNMAS victims (calibration_targets.yaml)")
+    killed_dispersion: float = param(
+        0.5, unit="negative binomial k", gt=0,
+        description="Dispersion of deaths per detonation (negative binomial); smaller k = fewer fatal detonations, more deaths in each.",
+        source="deaths cluster in few incidents: 3-10 fatal incidents a year, up to 10 deaths (calibration_targets.yaml)")
+    wounded_per_detonation: float = param(
+        3.0, unit="persons", ge=0,
+        description="Mean wounded when a device goes off under an unprotected vehicle (Poisson).",
+        source="about 3.6-4.3 wounded per death (calibration_targets.yaml)")
+    protection_casualty_reduction: float = share(
+        0.7, description="Share of casualties avoided when the vehicle hit is mine-protected.",
+        source="assumption: MRAP-class vehicles cut IED lethality several-fold")
 
 
 def detection_probability(*, base: float, training: float, training_bonus: float, clearance: bool,
@@ -33,37 +100,80 @@ def detonation_casualty_means(*, killed_mean: float, wounded_mean: float, protec
     return killed_mean * factor, wounded_mean * factor
 
 
+def detonation(rng: np.random.Generator, params: IedParams, protection: float, exposed: float) -> tuple[int, int, bool]:
+    """A device goes off under a vehicle: (killed, wounded, whether the vehicle was mine-protected).
+
+    The vehicle is protected with the contingent's protection share; killed ~ NegBin(mean, k) and wounded ~
+    Poisson(mean), both cut by protection and capped by the people exposed."""
+    protected = bool(rng.random() < protection)
+    k_mean, w_mean = detonation_casualty_means(killed_mean=params.killed_per_detonation,
+                                               wounded_mean=params.wounded_per_detonation, protected=protected,
+                                               protection_reduction=params.protection_casualty_reduction)
+    killed = min(clustered_deaths(rng, k_mean, params.killed_dispersion), int(exposed))
+    wounded = min(int(rng.poisson(w_mean)), int(exposed) - killed)
+    return killed, wounded, protected
+
+
+def lifetimes_days(rng: np.random.Generator, n: int, daily_loss: float) -> np.ndarray:
+    """Days each of ``n`` new devices stays on the road if nothing meets it: Geometric(daily_loss), >= 1
+    (a huge number when devices never decay)."""
+    if daily_loss <= 0:
+        return np.full(n, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    return rng.geometric(daily_loss, size=n).astype(np.int64)
+
+
 class IedField:
-    """Devices on the road network: ``count[s]`` devices on segment s."""
+    """Devices on the road network: ``count[s]`` devices on segment s, each with the day it would decay.
 
-    def __init__(self, n_segments: int, rng: np.random.Generator):
+    Devices on one segment are interchangeable: lifetimes are memoryless, so which of a segment's devices is met
+    does not change how long the others last; the field removes the one laid first."""
+
+    def __init__(self, n_segments: int, params: IedParams):
+        self.params = params
         self.count = np.zeros(n_segments, dtype=np.int64)
-        self.rng = rng
+        self._on_segment: list[list[int]] = [[] for _ in range(n_segments)]   # device ids, oldest first
+        self._segment: list[int] = []
+        self._alive: list[bool] = []
+        self._expiring: dict[int, list[int]] = defaultdict(list)              # day -> device ids
 
-    def lay(self, segments: np.ndarray) -> None:
-        """Add one device on each listed segment (a segment may be listed several times)."""
-        np.add.at(self.count, segments, 1)
+    def lay(self, segments: np.ndarray, day: int, rng: np.random.Generator) -> None:
+        """Add one device on each listed segment (a segment may be listed several times), with its lifetime."""
+        for s, life in zip(segments.tolist(), lifetimes_days(rng, len(segments), self.params.decay_per_day).tolist()):
+            device = len(self._segment)
+            self._segment.append(s)
+            self._alive.append(True)
+            self._on_segment[s].append(device)
+            self._expiring[day + life].append(device)
+            self.count[s] += 1
 
-    def decay(self, daily_loss: float) -> None:
-        """Each device is lost (washed out, removed, recovered by others) with probability ``daily_loss`` a day."""
-        if daily_loss > 0 and self.count.any():
-            self.count = self.rng.binomial(self.count, 1.0 - daily_loss)
+    def decay(self, day: int) -> None:
+        """Remove the devices whose lifetime ends today."""
+        for device in self._expiring.pop(day, ()):
+            if self._alive[device]:
+                self._remove(device)
 
-    def meet(self, segments: np.ndarray, p_meet, p_detect) -> tuple[np.ndarray, np.ndarray]:
+    def _remove(self, device: int) -> None:
+        s = self._segment[device]
+        self._alive[device] = False
+        self._on_segment[s].remove(device)
+        self.count[s] -= 1
+
+    def meet(self, segments: np.ndarray, p_meet, p_detect, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Devices met on ``segments``: returns (found, detonated) per listed segment, removed from the field.
 
         ``p_detect`` may be a function of no arguments, evaluated only when a device is met (it is costly for
-        patrols and rarely needed).
-        """
+        patrols and rarely needed)."""
         on_road = self.count[segments]
         if not on_road.any():
             zeros = np.zeros(len(segments), dtype=np.int64)
             return zeros, zeros
-        met = self.rng.binomial(on_road, p_meet)
+        met = rng.binomial(on_road, p_meet)
         if not met.any():
             return met, met
-        found = self.rng.binomial(met, p_detect() if callable(p_detect) else p_detect)
-        self.count[segments] -= met
+        found = rng.binomial(met, p_detect() if callable(p_detect) else p_detect)
+        for s, n in zip(segments[met > 0].tolist(), met[met > 0].tolist()):
+            for device in self._on_segment[s][:n]:
+                self._remove(device)
         return found, met - found
 
     @property

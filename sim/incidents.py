@@ -1,27 +1,89 @@
-"""Incidents: what happens when a device goes off, a convoy or patrol is ambushed, or a camp is attacked.
+"""Incidents and casualties: the incident log and the casualty counts every attack and detonation goes through.
 
-Each incident draws casualties (killed in action, wounded), asks the air providers for close support where it
-can help, evacuates the wounded (time to surgery -> died of wounds, ``medical.py``) and writes one row of the
-incident log. Casualties never exceed the people exposed (convoy crew and passengers, patrol, garrison).
-
-Air support factor on an attack's casualties (``air_support_factor``): a share ``casualties_before_support_share``
-happens before anyone could arrive; the rest is avoided in proportion to how early support arrives inside
-``support_window_minutes``.
+An incident (a device found or set off, an ambush, a shelling, a complex attack) is resolved by the module that
+knows how (``convoy.py``, ``patrol.py``, ``attacks.py``) and then recorded here: its wounded are evacuated
+(``medical.py``: time to surgery -> died of wounds), its casualties added to the day's counts and to the posture of
+the camp whose personnel were hit (``posture.py``), and one row written to the incident log (``incidents.parquet``,
+unless the scenario switches it off). Casualties never exceed the people exposed; the resolving module caps them.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from sim.air_support import Response
-from sim.armed_group import camp_attack_weights, garrison_defence_factor
-from sim.ied import detection_probability, detonation_casualty_means, meet_probability
-from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
-from sim.roads import km_between
+from sim.results import Result
 
-MINUTES_1H, MINUTES_2H = 60.0, 120.0
+RESULTS = (
+    Result("hostile_deaths", "persons", "Hostile deaths",
+           "MINUSMA personnel killed by hostile acts: killed in action plus died of wounds.", daily=True, integer=True),
+    Result("killed_in_action", "persons", "Killed in action", "Killed on the spot.", daily=True, integer=True),
+    Result("died_of_wounds", "persons", "Died of wounds", "Wounded who died before or despite surgery.", daily=True,
+           integer=True),
+    Result("wounded", "persons", "Wounded", "Wounded, including those who later died of wounds.", daily=True,
+           integer=True),
+    Result("died_of_wounds_share", "share 0-1", "Share of deaths that were deaths of wounds",
+           "Died of wounds / hostile deaths (compare with its sourced range in docs/validation.md).", kind="ratio",
+           numerator="died_of_wounds", denominator=("hostile_deaths",)),
+    Result("fatal_incidents", "incidents", "Fatal incidents", "Incidents with at least one death.", integer=True),
+    Result("largest_incident_deaths", "persons", "Deaths in the deadliest incident",
+           "Deaths (killed plus died of wounds) in the period's deadliest incident.", kind="max", integer=True),
+    Result("deaths_ied", "persons", "Deaths by IED", "Hostile deaths from IED detonations.", integer=True),
+    Result("deaths_ambush", "persons", "Deaths in ambushes", "Hostile deaths in ambushes on convoys and patrols.",
+           integer=True),
+    Result("deaths_indirect_fire", "persons", "Deaths by indirect fire", "Hostile deaths from rockets and mortars.",
+           integer=True),
+    Result("deaths_complex_attack", "persons", "Deaths in complex attacks",
+           "Hostile deaths in ground assaults on camps.", integer=True),
+    Result("deaths_north", "persons", "Deaths in sector North",
+           "Hostile deaths among personnel of camps in sector North.", integer=True),
+    Result("deaths_north_share", "share 0-1", "Share of deaths in sector North",
+           "Deaths among personnel of northern camps / hostile deaths.", kind="ratio", numerator="deaths_north",
+           denominator=("hostile_deaths",)),
+    Result("road_casualties", "persons", "Casualties on the road",
+           "Killed and wounded on convoys and patrols.", integer=True),
+    Result("casualties_per_1000_km", "persons per 1,000 km", "Casualties per 1,000 km",
+           "Killed and wounded on convoys and patrols per 1,000 km driven by convoys and patrols.", kind="ratio",
+           numerator="road_casualties", denominator=("convoy_km", "patrol_km"), scale=1000.0),
+    Result("medevac_within_1h_share", "share 0-1", "Wounded in surgery within 1 h",
+           "Wounded who reached surgery within one hour / wounded.", kind="ratio",
+           numerator="wounded_in_surgery_1h", denominator=("wounded",)),
+    Result("medevac_within_2h_share", "share 0-1", "Wounded in surgery within 2 h",
+           "Wounded who reached surgery within two hours / wounded.", kind="ratio",
+           numerator="wounded_in_surgery_2h", denominator=("wounded",)),
+    Result("standard_10_1_2_share", "share 0-1", "Wounded evacuated within the 10-1-2 standard",
+           "Wounded reached by medical help within 1 h and in surgery within 2 h / wounded.", kind="ratio",
+           numerator="wounded_10_1_2_met", denominator=("wounded",)),
+)
+
+#: incidents.parquet columns (docs/results.md): name -> (dtype, unit, description)
+INCIDENT_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "date": ("datetime64[ns]", "date", "day of the incident"),
+    "lat": ("float64", "degrees", "latitude of the place"),
+    "lon": ("float64", "degrees", "longitude of the place"),
+    "place": ("object", "", "road segment (leg and km) or camp"),
+    "sector": ("object", "", "sector of the place"),
+    "kind": ("object", "", "ied_detonation, ied_found, ambush, indirect_fire, complex_attack"),
+    "group": ("object", "", "armed group whose area it is"),
+    "contingent": ("object", "", "contributing country of the personnel hit"),
+    "target": ("object", "", "convoy, patrol or camp"),
+    "killed": ("int64", "persons", "killed in action"),
+    "wounded": ("int64", "persons", "wounded (including those who died of wounds)"),
+    "died_of_wounds": ("int64", "persons", "wounded who died of wounds"),
+    "support_arrival_minutes": ("float64", "minutes", "minutes until close air support arrived (NaN: none)"),
+    "time_to_surgery_minutes": ("float64", "minutes", "minutes from the request to surgery (NaN: no wounded or "
+                                                      "never reached)"),
+    "casevac_reach_minutes": ("float64", "minutes", "minutes from the request until a medevac helicopter reached the "
+                                                    "wounded (by road: until surgery; NaN: no wounded)"),
+    "standard_10_1_2_met": ("boolean", "", "help within 1 h and surgery within 2 h (UN 10-1-2 standard; empty: no "
+                                           "wounded)"),
+    "contractor_casualties": ("int64", "persons", "civilian drivers of contracted trucks killed or wounded"),
+}
+KINDS = ("ied_detonation", "ied_found", "ambush", "indirect_fire", "complex_attack")
+DEATH_RESULT = {"ied_detonation": "deaths_ied", "ambush": "deaths_ambush", "indirect_fire": "deaths_indirect_fire",
+                "complex_attack": "deaths_complex_attack"}
 
 
 def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -> int:
@@ -36,267 +98,63 @@ def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -
     return int(rng.negative_binomial(dispersion, dispersion / (dispersion + mean)))
 
 
-def air_support_factor(arrival_minutes: float | None, *, before_share: float, window_minutes: float) -> float:
-    """Multiplier on an attack's casualties given when support arrives (None/NaN: no support, factor 1)."""
-    if arrival_minutes is None or math.isnan(arrival_minutes):
-        return 1.0
-    return before_share + (1.0 - before_share) * min(1.0, arrival_minutes / window_minutes)
+@dataclass(frozen=True)
+class Where:
+    """Where an incident happened: a road segment or a camp."""
+
+    place: str
+    lat: float
+    lon: float
+    sector: str
+    group: str          # the armed group whose area it is ("" if none)
 
 
-class IncidentResolver:
-    def __init__(self, model):
-        self.m = model
-        self.rng_convoys = model.streams["convoys"]
-        self.rng_patrols = model.streams["patrols"]
-        self.rng_groups = model.streams["armed_groups"]
-        self.rng_air = model.streams["air"]
-        self.rng_medical = model.streams["medical"]
-        self.segment_group = np.full(model.roads.n, "", dtype=object)
-        for group in model.groups:
-            self.segment_group[group.segments] = group.group_id
+class Incidents:
+    """Records incidents: evacuates the wounded, counts the casualties, keeps the log."""
 
-    # --- air ----------------------------------------------------------------------------------------------------
-    def request_support(self, lat: float, lon: float, group) -> float:
-        """Close air support / quick reaction: minutes until the fastest granted provider arrives (NaN: none)."""
-        m, rec = self.m, self.m.recorder
-        best, best_provider, refused = None, None, False
-        for provider in m.air:
-            response = provider.close_support(lat, lon, m.today, m.rainy, self.rng_air)
-            if response is None:
-                continue
-            if math.isnan(response.minutes):
-                refused = True
-            elif best is None or response.minutes < best.minutes:
-                best, best_provider = response, provider
-        if best is None and not refused:
-            return float("nan")               # nobody could have come: not a request
-        rec.add("air_requests", 1)
-        if best is None:
-            rec.add("air_refused", 1)
-            return float("nan")
-        best_provider.task(best)
-        rec.add("air_served", 1)
-        rec.add("air_response_minutes_sum", best.minutes)
-        rec.add("air_response_count", 1)
-        if group is not None:
-            group.attrite(1)
-        return best.minutes
+    def __init__(self, model, log: bool):
+        self.model = model
+        self.log = log
+        self.rows: list[tuple] = []
 
-    def surgical_units(self) -> list[tuple[float, float]]:
-        m = self.m
-        units = [(c.lat, c.lon) for c in m.camps if c.medical_unit and c.is_open(m.today)]
-        gao = m.theatre.french_bases.get("Gao")
-        if gao is not None and "Gao" not in m.french_bases_left and any(
-                p.french and p.active(m.today) for p in m.air):
-            units.append((gao.lat, gao.lon))          # French Role 2 at Gao while France is there
-        return units
+    def record(self, *, kind: str, target: str, where: Where, contingent: str, killed: int, wounded: int, camp,
+               support: float = float("nan"), contractors: int = 0) -> int:
+        """Record one incident among ``camp``'s personnel; returns its hostile deaths (killed + died of wounds)."""
+        m, record = self.model, self.model.recorder
+        care = m.medical.evacuate(where.lat, where.lon, wounded, m.profile(contingent).medical_capability)
+        deaths = killed + care.died
+        record.add("killed_in_action", killed)
+        record.add("died_of_wounds", care.died)
+        record.add("hostile_deaths", deaths)
+        record.add("wounded", wounded)
+        m.posture.casualties(camp, killed + wounded)
+        if deaths:
+            record.add("fatal_incidents", 1)
+            record.peak("largest_incident_deaths", deaths)
+            if kind in DEATH_RESULT:
+                record.add(DEATH_RESULT[kind], deaths)
+            if camp is not None and camp.sector == "North":
+                record.add("deaths_north", deaths)
+        if target in ("convoy", "patrol"):
+            record.add("road_casualties", killed + wounded)
+        if self.log and m.recording:
+            self.rows.append((m.today, where.lat, where.lon, where.place, where.sector, kind, where.group,
+                              contingent, target, killed, wounded, care.died, support, care.surgery_minutes,
+                              care.reach_minutes, care.standard_met, contractors))
+        return deaths
 
-    def evacuate(self, lat: float, lon: float, wounded: int, capability: float) -> tuple[int, float]:
-        """Evacuate the wounded of one incident: (died of wounds, minutes to surgery)."""
-        if wounded <= 0:
-            return 0, float("nan")
-        m, rec, med = self.m, self.m.recorder, self.m.params.medical
-        units = self.surgical_units()
-        if units:
-            ulat = np.array([u[0] for u in units])
-            ulon = np.array([u[1] for u in units])
-            dist = km_between(lat, lon, ulat, ulon)
-            nearest = int(np.argmin(dist))
-            to_surgery_km = float(dist[nearest])
-            minutes = ground_minutes(to_surgery_km, speed_kmh=med.ground_evacuation_speed_kmh,
-                                     route_factor=med.ground_route_factor, request_minutes=med.request_minutes)
-        else:
-            to_surgery_km, minutes = float("nan"), float("inf")
-        if units:
-            requested = False
-            for provider in m.air:
-                options = provider.medevac_options(lat, lon, m.today, m.rainy)
-                if not options:
-                    continue
-                requested = True
-                granted, delay = provider._granted(m.today, True, self.rng_air)
-                if not granted:
-                    continue
-                base, km, speed = min(options, key=lambda o: (o[1], o[0].name))
-                by_air = air_medevac_minutes(km, to_surgery_km, speed_kmh=speed,
-                                             readiness_minutes=provider.spec.helicopter_readiness_minutes,
-                                             request_minutes=med.request_minutes, extra_delay_minutes=delay)
-                provider.task(Response(provider.provider_id, base, by_air, helicopters=1))
-                rec.add("air_served", 1)
-                minutes = min(minutes, by_air)
-                break
-            else:
-                if requested:
-                    rec.add("air_refused", 1)
-            if requested:
-                rec.add("air_requests", 1)
-        if math.isinf(minutes):
-            p = med.dow_max_probability * (1.0 - med.medical_capability_effect * capability)
-        else:
-            p = p_die_of_wounds(minutes, max_probability=med.dow_max_probability,
-                                time_constant_minutes=med.dow_time_constant_minutes, medical_capability=capability,
-                                capability_effect=med.medical_capability_effect)
-        died = int(self.rng_medical.binomial(wounded, p))
-        if minutes <= MINUTES_1H:
-            rec.add("medevac_within_1h", wounded)
-        if minutes <= MINUTES_2H:
-            rec.add("medevac_within_2h", wounded)
-        return died, (minutes if not math.isinf(minutes) else float("nan"))
+    def table(self) -> pd.DataFrame:
+        frame = pd.DataFrame.from_records(self.rows, columns=list(INCIDENT_COLUMNS))
+        if len(frame):
+            frame["date"] = pd.to_datetime(frame["date"])
+        return frame.astype({name: spec[0] for name, spec in INCIDENT_COLUMNS.items()})
 
-    def record(self, *, kind: str, target: str, lat: float, lon: float, place: str, sector: str, group: str,
-               contingent: str, killed: int, wounded: int, support: float, home_sector: str) -> None:
-        capability = self.m.profile(contingent).medical_capability
-        died, minutes = self.evacuate(lat, lon, wounded, capability)
-        self.m.recorder.incident(self.m.today, lat, lon, place, sector, kind, group, contingent, target, killed,
-                                 wounded, died, support, minutes, north=home_sector == "North")
 
-    # --- IEDs ---------------------------------------------------------------------------------------------------
-    def _detonation(self, rng, protection: float, exposed: float) -> tuple[int, int, bool]:
-        p = self.m.params.ieds
-        protected = bool(rng.random() < protection)
-        k_mean, w_mean = detonation_casualty_means(killed_mean=p.killed_per_detonation,
-                                                   wounded_mean=p.wounded_per_detonation, protected=protected,
-                                                   protection_reduction=p.protection_casualty_reduction)
-        killed = min(clustered_deaths(rng, k_mean, p.killed_dispersion), int(exposed))
-        wounded = min(int(rng.poisson(w_mean)), int(exposed) - killed)
-        return killed, wounded, protected
+def at_segment(model, s: int, group: str) -> Where:
+    roads = model.roads
+    return Where(roads.name[s], float(roads.lat[s]), float(roads.lon[s]), roads.sector[s], group)
 
-    def ied_outcomes(self, convoy, segs: np.ndarray, found: np.ndarray, detonated: np.ndarray) -> None:
-        m, rec, roads = self.m, self.m.recorder, self.m.roads
-        for i in np.flatnonzero(found + detonated):
-            s = int(segs[i])
-            place, lat, lon, sector = roads.name[s], float(roads.lat[s]), float(roads.lon[s]), roads.sector[s]
-            group = self.segment_group[s]
-            rec.add("ied_met", int(found[i] + detonated[i]))
-            for _ in range(int(found[i])):
-                rec.add("ied_found", 1)
-                self.record(kind="ied_found", target="convoy", lat=lat, lon=lon, place=place, sector=sector,
-                            group=group, contingent=convoy.contingent, killed=0, wounded=0, support=float("nan"),
-                            home_sector=convoy.camp.sector)
-            for _ in range(int(detonated[i])):
-                rec.add("ied_detonated", 1)
-                killed, wounded, protected = self._detonation(self.rng_convoys, convoy.profile.vehicle_protection_share,
-                                                              convoy.persons)
-                p_loss = m.params.convoys.vehicle_loss_probability
-                if protected:
-                    p_loss *= 1.0 - m.params.ieds.protection_casualty_reduction
-                if self.rng_convoys.random() < p_loss:
-                    rec.add("vehicles_lost", convoy.lose_vehicles(1))
-                convoy.persons -= killed
-                convoy.hold()
-                if not convoy.attacked:
-                    convoy.attacked = True
-                    rec.add("convoys_attacked", 1)
-                self.record(kind="ied_detonation", target="convoy", lat=lat, lon=lon, place=place, sector=sector,
-                            group=group, contingent=convoy.contingent, killed=killed, wounded=wounded,
-                            support=float("nan"), home_sector=convoy.camp.sector)
 
-    def patrols_meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
-        """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
-        m, p = self.m, self.m.params
-        segs = np.flatnonzero(passes > 0)
-        if not m.ieds.count[segs].any():
-            return
-        p_meet = meet_probability(p.ieds.encounter_probability * p.patrols.ied_exposure_factor, passes[segs])
-        by_camp = patrol_km[:, None] * m.patrols.share[:, segs]            # camp x segment patrol-km
+def at_camp(camp, group: str) -> Where:
+    return Where(camp.name, camp.lat, camp.lon, camp.sector, group)
 
-        def p_detect():
-            training = np.array([c.training for c in m.camps])
-            seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
-            return detection_probability(
-                base=p.ieds.base_detection_probability, training=seg_training,
-                training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
-                surveillance=m.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
-                maximum=p.ieds.max_detection_probability)
-        found, detonated = m.ieds.meet(segs, p_meet, p_detect)
-        rec, roads = m.recorder, m.roads
-        for i in np.flatnonzero(found + detonated):
-            s = int(segs[i])
-            weights = by_camp[:, i]
-            camp = m.camps[int(self.rng_patrols.choice(len(m.camps), p=weights / weights.sum()))]
-            contingent = camp.pick_contingent()
-            profile = m.profile(contingent)
-            place, lat, lon, sector = roads.name[s], float(roads.lat[s]), float(roads.lon[s]), roads.sector[s]
-            rec.add("ied_met", int(found[i] + detonated[i]))
-            for _ in range(int(found[i])):
-                rec.add("ied_found", 1)
-                self.record(kind="ied_found", target="patrol", lat=lat, lon=lon, place=place, sector=sector,
-                            group=self.segment_group[s], contingent=contingent, killed=0, wounded=0,
-                            support=float("nan"), home_sector=camp.sector)
-            for _ in range(int(detonated[i])):
-                rec.add("ied_detonated", 1)
-                killed, wounded, _ = self._detonation(self.rng_patrols, profile.vehicle_protection_share,
-                                                      p.patrols.persons_per_patrol)
-                self.record(kind="ied_detonation", target="patrol", lat=lat, lon=lon, place=place, sector=sector,
-                            group=self.segment_group[s], contingent=contingent, killed=killed, wounded=wounded,
-                            support=float("nan"), home_sector=camp.sector)
-
-    # --- attacks ------------------------------------------------------------------------------------------------
-    def ambush(self, group) -> None:
-        """Ambush a convoy on the road in the group's area today; failing that, a patrol near a camp in its area."""
-        m, rng, spec = self.m, self.rng_groups, group.spec
-        in_area = [c for c in m.convoys if len(c.today_segments) and
-                   (self.segment_group[c.today_segments] == group.group_id).any()]
-        if in_area:
-            w = np.array([group.camp_weight.get(c.camp.name, 1.0) if c.camp in group.camps else 1.0 for c in in_area])
-            convoy = in_area[int(rng.choice(len(in_area), p=w / w.sum()))]
-            segs = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
-            s = int(segs[int(rng.integers(len(segs)))])
-            lat, lon = float(m.roads.lat[s]), float(m.roads.lon[s])
-            place, sector, exposed, contingent = m.roads.name[s], m.roads.sector[s], convoy.persons, convoy.contingent
-            home, target = convoy.camp.sector, "convoy"
-            if not convoy.attacked:
-                convoy.attacked = True
-                m.recorder.add("convoys_attacked", 1)
-            convoy.hold()
-        else:
-            camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open(m.today)
-                     and m.patrol_km_by_camp[i] > 0]
-            if not camps:
-                return
-            weights = np.array([m.patrol_km_by_camp[i] * group.camp_weight[c.name] for i, c in camps])
-            _, camp = camps[int(rng.choice(len(camps), p=weights / weights.sum()))]
-            lat, lon, place, sector = camp.lat, camp.lon, camp.name, camp.sector
-            exposed, contingent, home, target = m.params.patrols.persons_per_patrol, camp.pick_contingent(), camp.sector, "patrol"
-        support = self.request_support(lat, lon, group)
-        air = m.params.air_support
-        factor = air_support_factor(support, before_share=air.casualties_before_support_share,
-                                    window_minutes=air.support_window_minutes)
-        killed = min(int(rng.binomial(clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion), factor)),
-                     int(exposed))
-        wounded = min(int(rng.poisson(spec.ambush_wounded_mean * factor)), int(exposed) - killed)
-        self.record(kind="ambush", target=target, lat=lat, lon=lon, place=place, sector=sector, group=group.group_id,
-                    contingent=contingent, killed=killed, wounded=wounded, support=support, home_sector=home)
-
-    def camp_attack(self, group, kind: str) -> None:
-        """Indirect fire (rockets, mortars) or a complex attack on an open camp in the group's area."""
-        m, rng, spec = self.m, self.rng_groups, group.spec
-        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open(m.today) and c.persons >= 1]
-        if not camps:
-            return
-        garrison = np.array([c.persons for _, c in camps])
-        watch = np.array([m.camp_surveillance(i) for i, _ in camps])
-        weights = camp_attack_weights(garrison, watch, spec.surveillance_deterrence, prefer_small=kind == "complex_attack")
-        weights = weights * np.array([group.camp_weight[c.name] for _, c in camps])
-        if weights.sum() <= 0:
-            return
-        _, camp = camps[int(rng.choice(len(camps), p=weights / weights.sum()))]
-        exposed = int(camp.persons)
-        if kind == "indirect_fire":
-            support = float("nan")
-            killed = min(int(rng.poisson(spec.indirect_fire_killed_mean)), exposed)
-            wounded = min(int(rng.poisson(spec.indirect_fire_wounded_mean)), exposed - killed)
-        else:
-            support = self.request_support(camp.lat, camp.lon, group)
-            air = m.params.air_support
-            factor = air_support_factor(support, before_share=air.casualties_before_support_share,
-                                        window_minutes=air.support_window_minutes)
-            factor *= garrison_defence_factor(camp.persons, spec.garrison_defence_per_1000, spec.garrison_defence_max)
-            base = clustered_deaths(rng, spec.complex_attack_killed_mean, spec.complex_attack_killed_dispersion)
-            killed = min(int(rng.binomial(base, factor)), exposed)
-            wounded = min(int(rng.poisson(base * spec.complex_attack_wounded_per_killed * factor)), exposed - killed)
-        if killed == 0 and wounded == 0 and kind == "indirect_fire":
-            return                                    # harmless shelling: not logged as an incident
-        self.record(kind=kind, target="camp", lat=camp.lat, lon=camp.lon, place=camp.name, sector=camp.sector,
-                    group=group.group_id, contingent=camp.pick_contingent(), killed=killed, wounded=wounded,
-                    support=support, home_sector=camp.sector)

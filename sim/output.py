@@ -16,12 +16,14 @@ class RunOutput:
     """The tables of one replication.
 
     yearly:    one row per calendar year of the run window (columns in docs/results.md, without identity columns).
-    daily:     one row per day.
-    incidents: one row per incident.
-    summary:   whole-run scalar metrics (``total_<metric>``, ``mean_coverage``) for runs.parquet.
+    daily:     one row per day (None when the scenario switches it off: ``outputs.daily: false``).
+    incidents: one row per incident (None when switched off: ``outputs.incidents: false``).
+    convoys:   one row per convoy (None when switched off: ``outputs.convoys: false``).
+    summary:   whole-run values for runs.parquet (``total_<count>`` and the whole-run value of the other kinds).
     """
 
     yearly: pd.DataFrame
-    daily: pd.DataFrame
-    incidents: pd.DataFrame
+    daily: pd.DataFrame | None
+    incidents: pd.DataFrame | None
     summary: dict[str, float] = field(default_factory=dict)
+    convoys: pd.DataFrame | None = None

@@ -3,10 +3,15 @@
 Patrols are not individual agents (a camp sends a few a day for years); the camp's daily patrol effort is spread
 over the road segments within ``patrol_reach_km`` of it, in proportion to their length. Each segment then gets a
 fractional number of patrol passes; a device there is met with ``meet_probability(p x ied_exposure_factor,
-passes)`` (patrols vary their routes and move in fewer vehicles than convoys).
+passes)`` (patrols vary their routes and move in fewer vehicles than convoys). A device met is attributed to a
+camp by its share of the passes, and the patrol's contingent drawn from that camp's garrison (decision
+``patrols.ied``).
+
+Patrol effort and reach follow the camp's posture (``posture.py``): its patrols per day, and the reach of its
+patrols, are scaled by its movement factor m.
 
 Coverage (a reported metric): the share of civilian-threat hotspots (theatre hotspots of ``hotspot_kinds`` in the
-year, weighted by their number of events) within ``patrol_reach_km`` of an open camp, each counted at the effort
+year, weighted by their number of events) within ``patrol_reach_km`` x m of an open camp, each counted at the effort
 of the best-placed camp, min(1, camp patrol-km / ``reference_patrol_km_per_day``).
 """
 
@@ -14,7 +19,47 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.ied import detection_probability, detonation, meet_probability
+from sim.incidents import at_segment
+from sim.parameters import StrictModel, param
+from sim.results import Result
 from sim.roads import km_between
+
+RESULTS = (
+    Result("patrol_km", "km", "Patrol distance", "Kilometres driven by patrols.", daily=True),
+    Result("coverage", "share 0-1", "Hotspot coverage",
+           "Share of civilian-threat hotspots within patrol reach of an open camp, weighted by patrol effort.",
+           kind="level", daily=True),
+)
+
+
+class PatrolParams(StrictModel):
+    """Patrols from open camps: exposure to threats, and coverage of civilian-threat hotspots."""
+
+    patrols_per_1000_troops_per_day: float = param(
+        2.0, unit="patrols/1000 troops/day", ge=0,
+        description="Patrols a camp sends out per day per 1,000 troops of its garrison.", source="assumption")
+    persons_per_patrol: float = param(
+        30.0, unit="persons", gt=0,
+        description="Personnel in one patrol: the people exposed when a patrol is ambushed or hits an IED.",
+        source="assumption: a reinforced platoon in 6-8 vehicles")
+    patrol_length_km: float = param(
+        40.0, unit="km", gt=0, description="Distance driven by one patrol (out and back).", source="assumption")
+    patrol_reach_km: float = param(
+        50.0, unit="km", gt=0, description="Hotspot cells within this distance of an open camp count as covered.",
+        source="assumption: a day's patrol radius")
+    reference_patrol_km_per_day: float = param(
+        200.0, unit="km/day", gt=0,
+        description="Patrol effort at which a camp's coverage of its hotspots is full; less effort covers proportionally less.",
+        source="assumption")
+    ied_exposure_factor: float = param(
+        0.1, unit="factor", ge=0, le=1,
+        description="Patrols meet IEDs on the segments near their camp at this fraction of a convoy's per-km rate.",
+        source="assumption: patrols vary routes and move in fewer vehicles")
+    hotspot_kinds: tuple[str, ...] = param(
+        ("violence_against_civilians",), unit="event kinds",
+        description="Kinds of conflict events (hotspots.csv) that mark a civilian-threat hotspot.",
+        source="MODEL.md (civilian-threat hotspots)")
 
 
 def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray) -> float:
@@ -32,24 +77,24 @@ def effort_factor(patrol_km: np.ndarray, reference_km: float) -> np.ndarray:
 
 
 class PatrolNetwork:
-    """Precomputed geometry linking camps to nearby segments and hotspots."""
+    """Precomputed geometry linking camps to nearby segments and hotspots, and the day's patrols."""
 
-    def __init__(self, camps: list, roads, theatre, params):
-        p = params.patrols
-        self.params = p
-        n_seg = roads.n
+    def __init__(self, model, params: PatrolParams):
+        self.model = model
+        self.params = p = params
+        camps, roads = model.camps, model.roads
         self.length_km = roads.length_km
-        self.share = np.zeros((len(camps), n_seg))      # share of a camp's patrol-km on each segment
+        self.share = np.zeros((len(camps), roads.n))      # share of a camp's patrol-km on each segment
         for i, camp in enumerate(camps):
             near = roads.segments_within(camp.lat, camp.lon, p.patrol_reach_km)
             if len(near):
                 self.share[i, near] = roads.length_km[near] / roads.length_km[near].sum()
-        self.near = self.share > 0
+        self.near = [np.flatnonzero(self.share[i] > 0) for i in range(len(camps))]
         camp_lat = np.array([c.lat for c in camps])
         camp_lon = np.array([c.lon for c in camps])
         kinds = set(p.hotspot_kinds)
         by_year: dict[int, list] = {}
-        for h in theatre.hotspots:
+        for h in model.theatre.hotspots:
             if h.kind in kinds:
                 by_year.setdefault(h.year, []).append(h)
         self.years = sorted(by_year)
@@ -57,8 +102,13 @@ class PatrolNetwork:
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
-            within = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :]) <= p.patrol_reach_km
-            self.hotspots[year] = (within.astype(float), np.array([h.events for h in rows], dtype=float))
+            distance = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :])
+            self.hotspots[year] = (distance, np.array([h.events for h in rows], dtype=float))
+        # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
+        self.km_by_camp = np.zeros(len(camps))
+        self.coverage_today = 0.0
+        self._coverage_of: tuple | None = None    # (year, patrol km by camp, reach by camp) coverage_today is for
+        self.ied_draws = model.streams.decision("patrols.ied")
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
@@ -71,6 +121,73 @@ class PatrolNetwork:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
         return (patrol_km @ self.share) / self.length_km
 
-    def coverage(self, year: int, patrol_km: np.ndarray) -> float:
-        within, weights = self.hotspots_for(year)
-        return coverage_share(within, effort_factor(patrol_km, self.params.reference_patrol_km_per_day), weights)
+    def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
+        distance, weights = self.hotspots_for(year)
+        return coverage_share(distance <= reach_km[None, :], effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
+                              weights)
+
+    def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
+        """Mean air surveillance over the segments near a camp (deters attacks on it)."""
+        near = self.near[camp_index]
+        return float(surveillance[near].mean()) if len(near) else 0.0
+
+    # --- the day ----------------------------------------------------------------------------------------------
+    def step(self) -> np.ndarray:
+        """Today's patrols: patrol-km by camp, exposure to devices, coverage. Returns the passes per segment."""
+        m, p = self.model, self.params
+        km = np.array([c.patrols_per_day() * p.patrol_length_km if c.is_open() else 0.0 for c in m.camps])
+        self.km_by_camp = km
+        total = float(km.sum())
+        m.recorder.add("patrol_km", total)
+        passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
+        if total > 0:
+            self._meet_ieds(km, passes)
+        # Coverage depends only on the year's hotspots and the patrol effort and reach by camp: recompute it only
+        # when one of them changed.
+        reach = p.patrol_reach_km * m.posture.camp_factor
+        key = self._coverage_of
+        if key is None or key[0] != m.year or not np.array_equal(key[1], km) or not np.array_equal(key[2], reach):
+            self.coverage_today = self.coverage(m.year, km, reach)
+            self._coverage_of = (m.year, km, reach.copy())
+        m.recorder.set("coverage", self.coverage_today)
+        return passes
+
+    def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
+        """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
+        m, p = self.model, self.model.params
+        segs = np.flatnonzero(passes > 0)
+        if not m.ieds.count[segs].any():
+            return
+        p_meet = meet_probability(p.ieds.encounter_probability * p.patrols.ied_exposure_factor, passes[segs])
+        by_camp = patrol_km[:, None] * self.share[:, segs]            # camp x segment patrol-km
+
+        def p_detect():
+            training = np.array([c.training for c in m.camps])
+            seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
+            return detection_probability(
+                base=p.ieds.base_detection_probability, training=seg_training,
+                training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
+                surveillance=m.air.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
+                maximum=p.ieds.max_detection_probability)
+
+        rng = self.ied_draws.generator()
+        found, detonated = m.ieds.meet(segs, p_meet, p_detect, rng)
+        record = m.recorder
+        for i in np.flatnonzero(found + detonated):
+            s = int(segs[i])
+            weights = by_camp[:, i]
+            camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
+            contingent = camp.pick_contingent(rng)
+            where = at_segment(m, s, m.attacks.segment_group[s])
+            record.add("ied_met", int(found[i] + detonated[i]))
+            m.posture.ied_event(s, int(found[i] + detonated[i]))
+            for _ in range(int(found[i])):
+                record.add("ied_found", 1)
+                m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
+                                   killed=0, wounded=0, camp=camp)
+            for _ in range(int(detonated[i])):
+                record.add("ied_detonated", 1)
+                killed, wounded, _ = detonation(rng, p.ieds, m.profile(contingent).vehicle_protection_share,
+                                                p.patrols.persons_per_patrol)
+                m.incidents.record(kind="ied_detonation", target="patrol", where=where, contingent=contingent,
+                                   killed=killed, wounded=wounded, camp=camp)

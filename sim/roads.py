@@ -17,9 +17,40 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from sim.parameters import StrictModel, param
 from sim.theatre import Theatre
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+
+
+class RoadParams(StrictModel):
+    """How the road network is discretised and how fast vehicles move on it (scenario section ``roads``)."""
+
+    segment_max_km: float = param(
+        25.0, unit="km", ge=1, le=500,
+        description="Road legs are cut into segments no longer than this, so that threat can differ along a road.",
+        source="MODEL.md (segments of at most ~25 km)",
+    )
+    speed_paved_km_per_day: float = param(
+        250.0, unit="km/day", gt=0,
+        description="Convoy progress on paved national roads (RN*) in the dry season, halts included.",
+        source="Kidal-Gao (352 km) normally a one-day drive (shared/data README); convoys slower than single vehicles",
+    )
+    speed_track_km_per_day: float = param(
+        120.0, unit="km/day", gt=0,
+        description="Convoy progress on unpaved tracks in the dry season.",
+        source="assumption: about half the paved speed; Barkhane took 7 days for ~600 km Gao-Tessalit (Oct 2021)",
+    )
+    rainy_season_months: tuple[int, ...] = param(
+        (6, 7, 8, 9), unit="month numbers",
+        description="Months of the rainy season, when road moves and helicopters slow down.",
+        source="MODEL.md (June-September)",
+    )
+    rainy_season_speed_factor: float = param(
+        0.6, unit="factor", gt=0, le=1,
+        description="Multiplier on road speeds in the rainy season.",
+        source="Timbuktu-Ber 57 km took 51 hours in Aug 2023 (routes.csv); assumption for the average",
+    )
 
 
 def km_between(lat1, lon1, lat2, lon2):

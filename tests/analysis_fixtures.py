@@ -101,7 +101,7 @@ def _run(name: str, k: int, root_seed: int, effect: float, dates: pd.DatetimeInd
         "convoys_sent": convoys, "convoys_arrived": np.maximum(convoys - (u[3] < 0.1), 0),
         "convoys_en_route": (4 * u[4]).round().astype(int), "convoy_km": convoys * 300.0,
         "patrol_km": 400 + 200 * u[5], "coverage": 0.3 + 0.2 * u[5] * (2 - effect),
-        "open_camps": 12, "personnel_in_theatre": 13000, "camps_below_critical": (u[3] < 0.05).astype(int),
+        "open_camps": 12, "personnel_in_theatre": 13000, "camp_days_below_critical": (u[3] < 0.05).astype(int),
         "flight_refusal_share": 0.3,
     })
     return daily, incidents, run_mult
@@ -116,7 +116,7 @@ def _yearly(daily: pd.DataFrame, incidents: pd.DataFrame, run_mult: float, effec
               ied_detonated=("ied_detonated", "sum"), convoys_sent=("convoys_sent", "sum"),
               convoys_arrived=("convoys_arrived", "sum"), convoy_km=("convoy_km", "sum"),
               patrol_km=("patrol_km", "sum"), coverage=("coverage", "mean"),
-              camp_days_below_critical=("camps_below_critical", "sum")).reset_index()
+              camp_days_below_critical=("camp_days_below_critical", "sum")).reset_index()
     inc = incidents.assign(year=pd.to_datetime(incidents["date"]).dt.year,
                            deaths=incidents["killed"] + incidents["died_of_wounds"])
     for kind, col in CAUSE.items():
@@ -126,21 +126,27 @@ def _yearly(daily: pd.DataFrame, incidents: pd.DataFrame, run_mult: float, effec
     y["fatal_incidents"] = y["year"].map(fatal.size()).fillna(0).astype(int)
     y["largest_incident_deaths"] = y["year"].map(fatal["deaths"].max()).fillna(0).astype(int)
     north = inc[inc["sector"] == "North"].groupby("year")["deaths"].sum()
-    y["deaths_north_share"] = (y["year"].map(north).fillna(0) / y["hostile_deaths"].replace(0, np.nan))
+    y["deaths_north"] = y["year"].map(north).fillna(0).astype(int)
+    y["deaths_north_share"] = y["deaths_north"] / y["hostile_deaths"].replace(0, np.nan)
     y["ied_met"] = y["ied_found"] + y["ied_detonated"]
     y["convoys_delayed"] = (y["convoys_sent"] * 0.1).round().astype(int)
     y["convoys_attacked"] = y["year"].map(inc[inc["target"] == "convoy"].groupby("year").size()).fillna(0).astype(int)
     y["convoy_transit_days"] = 2.0 + run_mult
+    y["convoy_transit_days_sum"] = y["convoy_transit_days"] * y["convoys_arrived"]
     y["tonnage_delivered"] = y["convoys_arrived"] * 40.0
     y["vehicles_lost"] = y["ied_detonated"]
-    y["casualties_per_1000_km"] = (y["killed_in_action"] + y["wounded"]) / (y["convoy_km"] + y["patrol_km"]) * 1000
+    y["road_casualties"] = y["killed_in_action"] + y["wounded"]
+    y["casualties_per_1000_km"] = y["road_casualties"] / (y["convoy_km"] + y["patrol_km"]) * 1000
     y["air_requests"] = (y["days"] * 0.1).round().astype(int)
     y["air_served"] = (y["air_requests"] * 0.7).round().astype(int)
     y["air_refused"] = y["air_requests"] - y["air_served"]
+    y["close_support_served"] = (y["air_served"] * 0.4).round().astype(int)
     y["air_response_minutes"] = 60 * run_mult * effect
-    y["medevac_within_1h_share"] = np.where(y["wounded"] > 0, 0.3 / run_mult ** 0.5 * (2 - effect) / 2, np.nan)
-    y["medevac_within_2h_share"] = np.where(y["wounded"] > 0, np.minimum(0.6 / run_mult ** 0.5 * (2 - effect) / 2, 1),
-                                            np.nan)
+    y["close_support_minutes_sum"] = y["air_response_minutes"] * y["close_support_served"]
+    y["wounded_in_surgery_1h"] = (y["wounded"] * 0.3 / run_mult ** 0.5 * (2 - effect) / 2).round().astype(int)
+    y["wounded_in_surgery_2h"] = (y["wounded"] * np.minimum(0.6 / run_mult ** 0.5 * (2 - effect) / 2, 1)).round().astype(int)
+    y["medevac_within_1h_share"] = y["wounded_in_surgery_1h"] / y["wounded"].replace(0, np.nan)
+    y["medevac_within_2h_share"] = y["wounded_in_surgery_2h"] / y["wounded"].replace(0, np.nan)
     y["personnel_withdrawn"] = np.where(y["year"] == 2023, 5000, 0)
     y["equipment_withdrawn_t"] = np.where(y["year"] == 2023, 2000.0, 0.0)
     y["equipment_left_t"] = np.where(y["year"] == 2023, 300.0 * effect * run_mult, 0.0)
@@ -170,7 +176,7 @@ def write_batch(root: Path, name: str, *, runs: int = 20, root_seed: int = 20140
         summ = {"scenario": name, "point": 0, "run": k, "seed": seed_key, "status": "ok", "elapsed_s": 0.5}
         for col in yearly.columns[5:]:
             summ[f"total_{col}"] = float(yearly[col].sum())
-        summ["mean_coverage"] = float(daily["coverage"].mean())
+        summ["coverage"] = float(daily["coverage"].mean())
         summaries.append(summ)
         statuses.append({"point": 0, "run": k, "seed": seed_key, "status": "ok", "elapsed_s": 0.5, "error": None})
     _write_parts(batch / "daily.parquet", pd.concat(dailies, ignore_index=True))

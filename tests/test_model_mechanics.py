@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from sim.armed_group import camp_attack_weights, emplacement_plan, garrison_defence_factor
-from sim.convoy import timetable
-from sim.ied import IedField, detection_probability, detonation_casualty_means, meet_probability
-from sim.incidents import air_support_factor, clustered_deaths
+from sim.convoy import meet_probability_for, segment_start_days
+from sim.ied import IedField, IedParams, detection_probability, detonation_casualty_means, meet_probability
+from sim.air_support import air_support_factor
+from sim.incidents import clustered_deaths
 from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
-from sim.roads import build_roads, speed_km_per_day
-from sim.scenario.params import Roads
-from sim.streams import STREAMS, spawn_streams
+from sim.roads import RoadParams, build_roads, speed_km_per_day
+from sim.streams import Streams
 from sim.theatre import load_theatre
 
 CURVE = dict(max_probability=0.3, time_constant_minutes=240.0)
@@ -62,18 +62,25 @@ def test_protection_lowers_casualties_per_detonation():
 
 
 def test_rainy_season_slows_convoys():
-    roads = Roads()
+    roads = RoadParams()
     paved = np.array([True, False])
     assert (speed_km_per_day(paved, True, roads) < speed_km_per_day(paved, False, roads)).all()
     lengths = np.full(20, 25.0)
-    _, dry = timetable(lengths, speed_km_per_day(np.zeros(20, bool), False, roads))
-    _, wet = timetable(lengths, speed_km_per_day(np.zeros(20, bool), True, roads))
+    _, dry = segment_start_days(lengths, speed_km_per_day(np.zeros(20, bool), False, roads))
+    _, wet = segment_start_days(lengths, speed_km_per_day(np.zeros(20, bool), True, roads))
     assert wet > dry
 
 
-def test_timetable_passes_every_segment_once():
-    bounds, days = timetable(np.array([25.0] * 15), np.array([120.0] * 15))
-    assert bounds[0] == 0 and bounds[-1] == 15 and (np.diff(bounds) >= 0).all() and days == len(bounds) - 1
+def test_segments_are_entered_in_order_and_the_route_takes_its_length_over_speed():
+    starts, days = segment_start_days(np.array([25.0] * 15), np.array([125.0] * 15))
+    assert starts[0] == 0
+    assert (np.diff(starts) > 0).all()
+    assert days == pytest.approx(3.0)
+
+
+def test_longer_convoys_meet_more_of_the_devices_they_pass():
+    assert meet_probability_for(20, 0.025) == pytest.approx(1 - 0.975 ** 20)
+    assert meet_probability_for(40, 0.025) > meet_probability_for(20, 0.025) > meet_probability_for(5, 0.025)
 
 
 def test_air_support_factor_earlier_is_better():
@@ -92,13 +99,30 @@ def test_complex_attack_deaths_heavy_tailed_and_garrison_defends():
 
 
 def test_ied_field_never_negative_and_meet_removes():
-    field = IedField(5, np.random.default_rng(1))
-    field.lay(np.array([0, 0, 1, 3]))
-    found, det = field.meet(np.array([0, 1, 2]), 1.0, 0.5)
-    assert (found + det).tolist() == [2, 1, 0] and (field.count >= 0).all() and field.emplaced == 1
-    field.decay(1.0)
-    assert field.emplaced == 0
+    rng = np.random.default_rng(1)
+    field = IedField(5, IedParams(decay_per_day=0.0))
+    field.lay(np.array([0, 0, 1, 3]), 0, rng)
+    found, det = field.meet(np.array([0, 1, 2]), 1.0, 0.5, rng)
+    assert (found + det).tolist() == [2, 1, 0]
+    assert (field.count >= 0).all()
+    assert field.emplaced == 1
     assert meet_probability(0.4, 0) == 0 and meet_probability(0.4, 2) > meet_probability(0.4, 1)
+
+
+def test_devices_decay_on_their_drawn_day_and_met_ones_never_decay_twice():
+    rng = np.random.default_rng(3)
+    field = IedField(3, IedParams(decay_per_day=0.05))
+    field.lay(np.array([0, 1, 2] * 200), 0, rng)
+    field.meet(np.array([0]), 1.0, 1.0, rng)                 # every device on segment 0 met and removed
+    alive = [field.emplaced]
+    for day in range(1, 400):
+        field.decay(day)
+        alive.append(field.emplaced)
+    assert alive[0] == 400 and field.count[0] == 0
+    assert all(a >= b for a, b in zip(alive, alive[1:]))
+    # geometric lifetimes with p = 0.05: about 95% left after a day, exp(-0.05 * 20) ~ 36% after 20 days
+    assert 0.30 < alive[20] / 400 < 0.43
+    assert alive[-1] == 0
 
 
 def test_roads_segments_short_and_routes_connected():
@@ -111,9 +135,46 @@ def test_roads_segments_short_and_routes_connected():
     assert set(roads.sector) <= {"North", "East", "West", "Centre", "HQ"}
 
 
-def test_streams_are_named_and_independent():
-    a, b = spawn_streams(7), spawn_streams(np.random.SeedSequence(7))
-    for name in STREAMS:
-        assert a[name].random() == b[name].random()
-    c = spawn_streams(7)
-    assert c["ieds"].random() != c["air"].random()
+def test_a_decision_draws_the_same_numbers_from_an_int_or_a_seed_sequence():
+    a, b = Streams(7), Streams(np.random.SeedSequence(7))
+    for day in (-1, 0, 5):
+        a.day = b.day = day
+        assert a.decision("x").generator().random() == b.decision("x").generator().random()
+
+
+def test_different_decisions_and_days_draw_different_numbers():
+    s = Streams(7)
+    s.day = 3
+    assert s.decision("jnim.ied_laying").generator().random() != s.decision("isgs.ied_laying").generator().random()
+    first = s.decision("x").generator().random(3)
+    s.day = 4
+    assert not np.array_equal(s.decision("x").generator().random(3), first)
+
+
+def test_extra_draws_by_one_decision_leave_every_other_decision_and_day_unchanged():
+    """The common-random-numbers property: decision X's draws on day d depend on (seed, X, d) only."""
+    def draws(extra: int) -> dict[tuple[str, int], np.ndarray]:
+        s = Streams(np.random.SeedSequence(42, spawn_key=(3,)))
+        out = {}
+        for day in range(5):
+            s.day = day
+            for name in ("a", "b", "c"):
+                n = 2 + (extra if name == "b" else 0)
+                out[name, day] = s.decision(name).generator().random(n)[:2]
+                if name == "b" and day == 1:
+                    s.decision("b").generator().random(100 * extra)   # a burst of extra draws on one day
+        return out
+
+    plain, noisy = draws(0), draws(3)
+    for key in plain:
+        np.testing.assert_array_equal(plain[key], noisy[key], err_msg=str(key))
+
+
+def test_a_day_repeats_its_draws_when_revisited():
+    s = Streams(1)
+    s.day = 2
+    first = s.decision("x").generator().random(4)
+    s.day = 3
+    s.decision("x").generator().random()
+    s.day = 2
+    np.testing.assert_array_equal(s.decision("x").generator().random(4), first)

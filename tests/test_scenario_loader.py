@@ -12,7 +12,7 @@ from pkosim.cli import main
 from sim.errors import ScenarioError
 from sim.scenario import load_scenario, resolve_scenario, scenario_hash, with_overrides
 from sim.scenario.cli import schema_text
-from sim.scenario.params import Camps
+from sim.camp import CampParams
 
 FIXTURES = Path(__file__).parent / "scenario_fixtures"
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ def test_show_diff_default_for_unset_key_in_a_set_section(tmp_path: Path, capsys
     Path("b.yaml").write_text("name: a\nstart: 2021-01-01\nend: 2022-12-31\ncamps:\n  strength_scale: 1.5\n")
     assert main(["show", "a.yaml", "--diff", "b.yaml"]) == 0
     out = capsys.readouterr().out.splitlines()
-    default = Camps.model_fields["strength_scale"].default
+    default = CampParams.model_fields["strength_scale"].default
     assert out == [
         "camps.initial_stock_days:", "  a.yaml: 20.0  [a.yaml:5]", "  b.yaml: 45.0  [default]",
         "camps.strength_scale:", f"  a.yaml: {default}  [default]", "  b.yaml: 1.5  [b.yaml:5]",
@@ -206,9 +206,10 @@ def test_param_and_share_fields_carry_unit_and_source() -> None:
     """Every field declared with param()/share() in the models reaches the schema with a unit and a source."""
     from pydantic import BaseModel
 
-    from sim.scenario import params
+    from sim.scenario.schema import PARAMETER_SECTIONS
 
-    models = [m for m in vars(params).values() if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == params.__name__]
+    models = [model for _, model in PARAMETER_SECTIONS]
+    assert all(issubclass(m, BaseModel) for m in models)
     checked = 0
     for model in models:
         for name, field in model.model_fields.items():

@@ -220,8 +220,8 @@ class _Writer:
         row.update({k: float(v) for k, v in self.plan.design.points[result.point].items()})
         row.update({k: float(v) for k, v in output.summary.items()})
         self.buffer["runs"].append(row)
-        for name in ("yearly", "daily", "incidents"):
-            frame = getattr(output, name)
+        for name in TABLES[1:]:
+            frame = getattr(output, name, None)
             self.buffer[name].append(frame if frame is not None else pd.DataFrame())
         result.output = None  # the tables now live in the buffer only
         self.finished.append(result)

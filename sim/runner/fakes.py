@@ -33,6 +33,7 @@ class _Frozen(BaseModel):
 class FakeOutputs(_Frozen):
     daily: bool = True
     incidents: bool = True
+    convoys: bool = True
 
 
 class FakeRange(_Frozen):
@@ -91,14 +92,14 @@ def fake_simulate(scenario: FakeScenario, seed: np.random.SeedSequence) -> RunOu
         "ied_found": found, "ied_detonated": detonated, "convoys_sent": rng.poisson(3.0, n),
         "convoys_arrived": rng.poisson(2.8, n), "convoy_km": rng.gamma(4.0, 100.0, n),
         "patrol_km": rng.gamma(4.0, 50.0, n), "coverage": rng.beta(5.0, 3.0, n),
-        "medevac_within_1h": rng.binomial(wounded, 0.6),
+        "wounded_in_surgery_1h": rng.binomial(wounded, 0.6),
     })
     years = pd.DatetimeIndex(daily["date"]).year
-    yearly = daily.drop(columns=["date", "coverage", "medevac_within_1h"]).groupby(years).sum()
+    yearly = daily.drop(columns=["date", "coverage"]).groupby(years).sum()
     yearly.insert(0, "days", daily.groupby(years).size())
     yearly["coverage"] = daily.groupby(years)["coverage"].mean()
     with np.errstate(invalid="ignore", divide="ignore"):
-        yearly["medevac_within_1h_share"] = (daily.groupby(years)["medevac_within_1h"].sum()
+        yearly["medevac_within_1h_share"] = (yearly["wounded_in_surgery_1h"]
                                              / yearly["wounded"].where(yearly["wounded"] > 0))
     yearly = yearly.rename_axis("year").reset_index()
     n_inc = int(detonated.sum() + rng.poisson(2.0))
@@ -110,11 +111,11 @@ def fake_simulate(scenario: FakeScenario, seed: np.random.SeedSequence) -> RunOu
         "killed": rng.poisson(0.5, n_inc), "wounded": rng.poisson(1.0, n_inc),
         "support_arrival_minutes": np.where(rng.random(n_inc) < 0.5, rng.gamma(4.0, 15.0, n_inc), np.nan),
     })
-    daily = daily.drop(columns=["medevac_within_1h"])
+    daily = daily.drop(columns=["wounded_in_surgery_1h"])
     if not scenario.outputs.daily:
         daily = daily.iloc[0:0]
     if not scenario.outputs.incidents:
         incidents = incidents.iloc[0:0]
     summary = {f"total_{name}": float(yearly[name].sum()) for name in YEARLY_SUMS}
-    summary["mean_coverage"] = float(daily["coverage"].mean()) if len(daily) else float(yearly["coverage"].mean())
+    summary["coverage"] = float(daily["coverage"].mean()) if len(daily) else float(yearly["coverage"].mean())
     return RunOutput(yearly=yearly, daily=daily, incidents=incidents, summary=summary)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from sim.files import atomic_write_bytes
 
-TABLES = ("runs", "yearly", "daily", "incidents")
+TABLES = ("runs", "yearly", "daily", "incidents", "convoys")
 IDENTITY = ["scenario", "point", "run", "seed"]
 PLACEHOLDER = "part-empty.parquet"
 

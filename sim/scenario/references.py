@@ -14,6 +14,7 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.scenario.events import (
     ArmedGroupCapacity,
+    ArmedGroupTargeting,
     CampCloses,
     ContingentLeaves,
     FrenchBaseLeft,
@@ -83,11 +84,6 @@ def _check_events(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
     bases_left: dict[str, str] = {}
     for event_id, event in scenario.events_in_order():
         here: KeyPath = ("events", event_id)
-        if not scenario.start <= event.date <= scenario.end:
-            yield here + ("date",), f"{event.date} is outside the run window {scenario.start}..{scenario.end}"
-        until = getattr(event, "until", None)
-        if until is not None and until > scenario.end:
-            yield here + ("until",), f"{until} is after the end of the run window ({scenario.end})"
         if isinstance(event, FrenchBaseLeft):
             if event.base not in theatre.french_bases:
                 yield here + ("base",), _unknown("French base", event.base, sorted(theatre.french_bases))
@@ -123,7 +119,7 @@ def _check_events(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
             for index, hub in enumerate(event.hubs):
                 if hub not in theatre.camps:
                     yield here + ("hubs", index), _unknown("camp", hub, camps)
-        elif isinstance(event, ArmedGroupCapacity):
+        elif isinstance(event, (ArmedGroupCapacity, ArmedGroupTargeting)):
             if event.group not in scenario.armed_groups:
                 yield here + ("group",), _unknown("armed group", event.group, sorted(scenario.armed_groups))
 

@@ -1,7 +1,8 @@
 """The scenario: one YAML file, validated once into this typed, immutable object.
 
-Model code reads only these objects, never raw dicts. Cross-references to the theatre (camp and base names) are
-checked by ``sim.scenario.references`` because they need the theatre's data.
+Model code reads only these objects, never raw dicts. Each section's parameter class lives in the module of the actor
+that uses it (``sim.camp.CampParams``, ``sim.ied.IedParams``, ...); this file only assembles them. Cross-references
+to the theatre (camp and base names) are checked by ``sim.scenario.references`` because they need the theatre's data.
 """
 
 from __future__ import annotations
@@ -11,20 +12,29 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from sim.scenario.base import StrictModel
+from sim.air_support import AirProviderParams, AirSupportParams
+from sim.armed_group import ArmedGroupParams
+from sim.camp import CampParams
+from sim.contingent import ContingentParams
+from sim.convoy import ConvoyParams
+from sim.host_state import HostStateParams
+from sim.ied import IedParams
+from sim.medical import MedicalParams
+from sim.parameters import StrictModel
+from sim.logistics import LogisticsParams
+from sim.patrol import PatrolParams
+from sim.posture import PostureParams
+from sim.roads import RoadParams
+from sim.withdrawal import WithdrawalParams
 from sim.scenario.events import Event
-from sim.scenario.params import (
-    AirSupport,
-    ArmedGroup,
-    Camps,
-    ContingentOverride,
-    Convoys,
-    HostState,
-    Ieds,
-    Medical,
-    Patrols,
-    Roads,
-)
+
+#: Every parameter class with the key path it sits under in a scenario (the ODD table and tests walk these).
+PARAMETER_SECTIONS = (("roads", RoadParams), ("camps", CampParams), ("patrols", PatrolParams),
+                      ("posture", PostureParams), ("convoys", ConvoyParams), ("logistics", LogisticsParams),
+                      ("withdrawal", WithdrawalParams), ("ieds", IedParams), ("armed_groups.<id>", ArmedGroupParams),
+                      ("air_support", AirSupportParams), ("air_support.providers.<id>", AirProviderParams),
+                      ("medical", MedicalParams), ("host_state", HostStateParams),
+                      ("contingents.<country>", ContingentParams))
 
 
 class ParamRange(StrictModel):
@@ -68,6 +78,7 @@ class Outputs(StrictModel):
 
     daily: bool = Field(True, description="Write daily.parquet (one row per run and day).")
     incidents: bool = Field(True, description="Write incidents.parquet (one row per incident).")
+    convoys: bool = Field(True, description="Write convoys.parquet (one row per convoy).")
 
 
 class Scenario(StrictModel):
@@ -79,18 +90,22 @@ class Scenario(StrictModel):
     theatre: str = Field("mali", description="Theatre data set (sim/theatres/<theatre>/).")
     start: date = Field(..., description="First simulated day.")
     end: date = Field(..., description="Last simulated day (inclusive).")
+    warmup_days: int = Field(0, ge=0, le=3650, description="Days simulated before start and not recorded, so that a scenario starting mid-history starts from a warmed-up state (armed groups that have learned the traffic, devices on the roads, stocks and convoys under way). Events dated before the warm-up are applied when the model is built.")
     replications: int = Field(20, ge=1, le=100_000, description="Seeded replications per design point.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed; replication k gets SeedSequence(seed, spawn_key=(k,)).")
-    roads: Roads = Field(default_factory=Roads)
-    camps: Camps = Field(default_factory=Camps)
-    patrols: Patrols = Field(default_factory=Patrols)
-    convoys: Convoys = Field(default_factory=Convoys)
-    ieds: Ieds = Field(default_factory=Ieds)
-    armed_groups: dict[str, ArmedGroup] = Field(default_factory=dict, description="Armed groups by id (e.g. jnim, isgs).")
-    air_support: AirSupport = Field(default_factory=AirSupport)
-    medical: Medical = Field(default_factory=Medical)
-    host_state: HostState = Field(default_factory=HostState)
-    contingents: dict[str, ContingentOverride] = Field(default_factory=dict, description="Changes to contingent profiles by contributing country.")
+    roads: RoadParams = Field(default_factory=RoadParams)
+    camps: CampParams = Field(default_factory=CampParams)
+    patrols: PatrolParams = Field(default_factory=PatrolParams)
+    posture: PostureParams = Field(default_factory=PostureParams)
+    convoys: ConvoyParams = Field(default_factory=ConvoyParams)
+    logistics: LogisticsParams = Field(default_factory=LogisticsParams)
+    withdrawal: WithdrawalParams = Field(default_factory=WithdrawalParams)
+    ieds: IedParams = Field(default_factory=IedParams)
+    armed_groups: dict[str, ArmedGroupParams] = Field(default_factory=dict, description="Armed groups by id (e.g. jnim, isgs).")
+    air_support: AirSupportParams = Field(default_factory=AirSupportParams)
+    medical: MedicalParams = Field(default_factory=MedicalParams)
+    host_state: HostStateParams = Field(default_factory=HostStateParams)
+    contingents: dict[str, ContingentParams] = Field(default_factory=dict, description="Changes to contingent profiles by contributing country.")
     events: dict[str, Event] = Field(default_factory=dict, description="Dated events by id; the action key selects the kind.")
     sweep: Sweep | None = Field(None, description="Optional parameter sweep (grid, latin_hypercube, sobol, morris).")
     outputs: Outputs = Field(default_factory=Outputs)

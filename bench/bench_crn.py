@@ -1,0 +1,65 @@
+"""How much common random numbers tighten each counterfactual's effect: paired against unpaired intervals.
+
+    .venv/bin/python bench/bench_crn.py [--replications 100] [--workers 2] [--out bench/out/crn]
+
+Runs every scenario of the standard study (``scenarios/studies/standard.yaml``) with the study's root seed and the
+given replications, then, for each counterfactual against its baseline, compares the width of the paired 95%
+interval of the whole-run difference (per year) with the unpaired (Welch) interval on the same runs, for hostile
+deaths and wounded. ``narrower`` = 1 - paired width / Welch width: 0.7 means the paired interval is 70% narrower.
+The counterfactuals that change one subsystem are marked: for them the paired interval should be at least 70%
+narrower (issue 10's goal). Results go to docs/performance.md by hand (with date and machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.compare import compare  # noqa: E402
+from pkosim.study import DEFAULT_STUDY, load_study  # noqa: E402
+from sim.runner import run_batch  # noqa: E402
+
+METRICS = ("hostile_deaths", "wounded")
+# Counterfactuals whose change touches one subsystem (air support, contingent profiles, host state, convoys).
+ONE_SUBSYSTEM = {"cf_minusma_drones", "cf_barkhane_stays", "cf_minusma_attack_helicopters", "cf_cied_training",
+                 "cf_no_flight_refusals", "cf_larger_escorted_convoys"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "crn")
+    args = parser.parse_args()
+    study, groups, files = load_study(ROOT / DEFAULT_STUDY)
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    started = time.monotonic()
+    paths = [p for base, alts in files for p in (base, *alts)]
+    results = run_batch(paths, args.out, replications=args.replications, seed=study.seed, workers=args.workers,
+                        quiet=True)
+    directory = {r.scenario: r.directory for r in results}
+    rows = []
+    for baseline, alternatives in groups:
+        table = compare([directory[baseline.name]] + [directory[a.name] for a in alternatives], list(METRICS))
+        for row in table[table["year"] == "all"].itertuples():
+            rows.append((row.scenario, row.baseline, row.metric, row.diff, row.ci_high - row.ci_low,
+                         row.welch_ci_high - row.welch_ci_low, row.narrowing))
+    print(f"{args.replications} replications per scenario, {time.monotonic() - started:.0f} s\n")
+    print("| counterfactual | baseline | metric | effect per year | paired CI width | unpaired CI width | narrower |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for scenario, baseline, metric, diff, paired, welch, narrowing in rows:
+        mark = " (one subsystem)" if scenario in ONE_SUBSYSTEM else ""
+        print(f"| `{scenario}`{mark} | `{baseline}` | {metric} | {diff:+.2f} | {paired:.2f} | {welch:.2f} | "
+              f"{narrowing:.0%} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Attacks by armed groups: ambushes on convoys and patrols, indirect fire and complex attacks on camps.
+
+The group decides how many attacks it mounts today (``armed_group.py``); this module resolves each one with the
+group's own random numbers (decisions ``<group>.ambush``, ``<group>.indirect_fire``, ``<group>.complex_attack``):
+the target, close air support (``AirSupport.close_support``), and the casualties.
+
+- Ambush: on a convoy or a patrol, in proportion to the ambush rate each kind of traffic carries
+  (``armed_group.plan_ambushes``): a convoy on the road in the group's area today, weighted by the sector-weighted
+  km it drove there, at one of those segments; or a patrol of an open camp of the area that patrolled yesterday,
+  weighted by its patrol-km x sector weight. Killed ~ Binomial(NegBin(mean, k), air factor), wounded ~
+  Poisson(mean x air factor), capped by the people exposed.
+- Indirect fire: an open camp, less watched camps preferred; killed and wounded ~ Poisson. Harmless shelling is
+  not logged.
+- Complex attack: an open camp, less watched and smaller garrisons preferred; deaths ~ NegBin(mean, k) thinned by
+  the air factor and the garrison's defence, wounded ~ Poisson(deaths x wounded per killed x factors).
+
+Air factor: ``air_support.air_support_factor`` (the share of casualties avoided grows as support arrives earlier).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.air_support import air_support_factor
+from sim.armed_group import camp_attack_weights, garrison_defence_factor, pick
+from sim.incidents import at_camp, at_segment, clustered_deaths
+
+
+class Attacks:
+    """Resolves the attacks armed groups mount (see module docstring)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.segment_group = np.full(model.roads.n, "", dtype=object)
+        for group in model.groups:
+            self.segment_group[group.segments] = group.group_id
+
+    def _support(self, lat: float, lon: float, group) -> tuple[float, float]:
+        """(arrival minutes or NaN, casualty factor): close air support over the attack, attriting the group."""
+        m = self.model
+        arrival = m.air.close_support(lat, lon)
+        if arrival == arrival:
+            group.attrite(1)
+        air = m.params.air_support
+        return arrival, air_support_factor(arrival, before_share=air.casualties_before_support_share,
+                                           window_minutes=air.support_window_minutes)
+
+    def ambush(self, group) -> None:
+        m, spec = self.model, group.spec
+        rng = group.ambush_draws.generator()
+        convoys, convoy_km = [], []
+        for convoy in m.logistics.convoys:
+            mine = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
+            if len(mine):
+                convoys.append((convoy, mine))
+                convoy_km.append(float(m.roads.length_km[mine] @ group.segment_weight_of(mine)))
+        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open()
+                 and m.patrols.km_by_camp[i] > 0]
+        patrol_km = [m.patrols.km_by_camp[i] * group.camp_weight[c.name] for i, c in camps]
+        on_convoys = sum(convoy_km) * spec.ambushes_per_1000_convoy_km
+        on_patrols = sum(patrol_km) * spec.ambushes_per_1000_patrol_km
+        if on_convoys + on_patrols <= 0:
+            return
+        convoy = None
+        if rng.random() * (on_convoys + on_patrols) < on_convoys:
+            convoy, segs = convoys[int(pick(rng, np.array(convoy_km)))]
+            where = at_segment(m, int(segs[int(rng.integers(len(segs)))]), group.group_id)
+            exposed, contingent, camp, target = convoy.persons, convoy.contingent, convoy.camp, "convoy"
+            convoy.ambushed()
+        else:
+            _, camp = camps[int(pick(rng, np.array(patrol_km)))]
+            where = at_camp(camp, group.group_id)
+            exposed, contingent, target = m.params.patrols.persons_per_patrol, camp.pick_contingent(rng), "patrol"
+        support, factor = self._support(where.lat, where.lon, group)
+        killed = min(int(rng.binomial(clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion),
+                                      factor)), int(exposed))
+        wounded = min(int(rng.poisson(spec.ambush_wounded_mean * factor)), int(exposed) - killed)
+        deaths = m.incidents.record(kind="ambush", target=target, where=where, contingent=contingent, killed=killed,
+                                    wounded=wounded, camp=camp, support=support)
+        if convoy is not None:
+            convoy.casualties(killed, deaths, wounded, rng)
+
+    def _target_camp(self, group, rng, prefer_small: bool):
+        m = self.model
+        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open() and c.persons >= 1]
+        if not camps:
+            return None
+        garrison = np.array([c.persons for _, c in camps])
+        watch = np.array([m.patrols.camp_surveillance(i, m.air.surveillance) for i, _ in camps])
+        weights = camp_attack_weights(garrison, watch, group.spec.surveillance_deterrence, prefer_small)
+        weights = weights * np.array([group.camp_weight[c.name] for _, c in camps])
+        if weights.sum() <= 0:
+            return None
+        return camps[int(pick(rng, weights))][1]
+
+    def indirect_fire(self, group) -> None:
+        m, spec = self.model, group.spec
+        rng = group.fire_draws.generator()
+        camp = self._target_camp(group, rng, prefer_small=False)
+        if camp is None:
+            return
+        exposed = int(camp.persons)
+        killed = min(int(rng.poisson(spec.indirect_fire_killed_mean)), exposed)
+        wounded = min(int(rng.poisson(spec.indirect_fire_wounded_mean)), exposed - killed)
+        if killed == 0 and wounded == 0:
+            return                                    # harmless shelling: not logged as an incident
+        m.incidents.record(kind="indirect_fire", target="camp", where=at_camp(camp, group.group_id),
+                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp)
+
+    def complex_attack(self, group) -> None:
+        m, spec = self.model, group.spec
+        rng = group.assault_draws.generator()
+        camp = self._target_camp(group, rng, prefer_small=True)
+        if camp is None:
+            return
+        exposed = int(camp.persons)
+        support, factor = self._support(camp.lat, camp.lon, group)
+        factor *= garrison_defence_factor(camp.persons, spec.garrison_defence_per_1000, spec.garrison_defence_max)
+        base = clustered_deaths(rng, spec.complex_attack_killed_mean, spec.complex_attack_killed_dispersion)
+        killed = min(int(rng.binomial(base, factor)), exposed)
+        wounded = min(int(rng.poisson(base * spec.complex_attack_wounded_per_killed * factor)), exposed - killed)
+        m.incidents.record(kind="complex_attack", target="camp", where=at_camp(camp, group.group_id),
+                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp,
+                           support=support)

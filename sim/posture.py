@@ -1,0 +1,176 @@
+"""MINUSMA's posture: how much it moves, given its recent losses, the IED threat, casualty evacuation and restrictions.
+
+The mission is not a fixed timetable. Commanders cut convoys and patrols after heavy losses, where devices are
+being found and set off, and where a casualty could not be evacuated in time (the UN casualty evacuation policy's
+10-1-2 standard: first aid within 10 minutes, damage-control care within 1 hour, surgery within 2 hours); the
+host state can restrict movement outright. Movement grows back as these ease. A **movement factor** m in
+[``min_movement_factor``, 1] scales a camp's patrols and their reach, the tempo of its resupply convoys and whether
+rotations go ahead:
+
+    m = clip(1 - a_L min(1, L / L_ref) - a_I min(1, I / I_ref) - a_C (1 - C), m_min, 1) x r
+
+- L: the camp's recent casualties (killed and wounded among its personnel), an exponentially weighted sum with time
+  scale ``loss_memory_days``;
+- I: IED events (devices found or set off) per 100 km on the roads concerned (the camp's patrol area, or a
+  convoy's route), exponentially weighted with time scale ``ied_memory_days``;
+- C: casualty-evacuation cover of those roads: the length-weighted share where a medevac helicopter could reach a
+  casualty within ``golden_hour_minutes`` of the request and bring them to surgery within
+  ``surgery_limit_minutes`` (``AirSupport.golden_hour_cover``), counting each provider's chance of having a
+  serviceable helicopter and of being cleared to fly;
+- r: a host-state or mission-wide restriction (``movement_restricted`` events, e.g. COVID-19 in 2020), 1 otherwise.
+
+Fewer trips can mean fewer deaths even as each trip gets more dangerous: the factor lets a reader see both.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+
+from sim.parameters import StrictModel, param, share
+from sim.results import Result
+
+ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
+
+RESULTS = (
+    Result("movement_factor", "factor 0-1", "MINUSMA movement factor",
+           "Mean over open camps of the day's movement factor (1: full tempo; posture.py).", kind="level",
+           daily=True),
+)
+
+
+class PostureParams(StrictModel):
+    """How MINUSMA adapts its movement to losses, the IED threat, casualty evacuation and restrictions."""
+
+    loss_sensitivity: float = share(
+        0.3, description="Share of a camp's movement cut when its recent casualties reach loss_reference_casualties.",
+        source="assumption: missions scale back movement after mass-casualty attacks (MODEL.md); prior 0-0.6")
+    loss_reference_casualties: float = param(
+        10.0, unit="persons", gt=0,
+        description="Recent casualties (killed and wounded, exponentially weighted) at which the loss cut is full.",
+        source="assumption: a mass-casualty incident; prior 5-30")
+    loss_memory_days: float = param(
+        30.0, unit="days", gt=0, description="Time scale over which recent losses weigh on a camp's posture.",
+        source="assumption; prior 10-90")
+    ied_sensitivity: float = share(
+        0.3, description="Share of movement cut on roads where IED events reach ied_reference_per_100km.",
+        source="assumption: convoys and patrols avoid roads with frequent devices; prior 0-0.6")
+    ied_reference_per_100km: float = param(
+        1.0, unit="IED events per 100 km", gt=0,
+        description="Recent IED events (found or set off, exponentially weighted) per 100 km of road at which the IED cut is full.",
+        source="assumption; prior 0.3-3")
+    ied_memory_days: float = param(
+        60.0, unit="days", gt=0, description="Time scale over which IED events on a road are remembered.",
+        source="assumption; prior 20-180")
+    casevac_sensitivity: float = share(
+        0.3, description="Share of movement cut on roads with no casualty-evacuation cover within the golden hour.",
+        source="UN casualty evacuation policy (10-1-2 standard, DOS/2020.7): movement is planned against casevac cover; size assumed, prior 0-0.6")
+    golden_hour_minutes: float = param(
+        60.0, unit="minutes", gt=0,
+        description="A road counts as covered when a medevac helicopter can reach a casualty within this time of the request.",
+        source="UN 10-1-2 standard: damage-control care within 1 hour")
+    surgery_limit_minutes: float = param(
+        120.0, unit="minutes", gt=0,
+        description="...and bring them to a surgical unit within this time of the request.",
+        source="UN 10-1-2 standard: surgery within 2 hours")
+    min_movement_factor: float = share(
+        0.3, description="The least movement a camp keeps (resupply and essential patrols go on).",
+        source="assumption; prior 0.1-0.6")
+    essential_only_below: float = share(
+        0.6, description="Below this movement factor a camp postpones troop rotations by road (only resupply moves).",
+        source="assumption")
+    threat_slowdown: float = share(
+        0.3, description="Share of convoy speed lost on a route at ied_reference_per_100km (route clearance, slower driving).",
+        source="assumption: route-clearance packages move at walking pace over threatened stretches; prior 0-0.5")
+
+
+def movement_factor(losses, ied_per_100km, cover, p: PostureParams, restriction: float = 1.0):
+    """The movement factor m (module docstring) for given losses, IED density and casevac cover (numbers or
+    arrays, one per camp)."""
+    m = (1.0 - p.loss_sensitivity * np.minimum(1.0, np.divide(losses, p.loss_reference_casualties))
+         - p.ied_sensitivity * np.minimum(1.0, np.divide(ied_per_100km, p.ied_reference_per_100km))
+         - p.casevac_sensitivity * (1.0 - np.asarray(cover)))
+    return np.clip(m, p.min_movement_factor, 1.0) * restriction
+
+
+class Posture:
+    """Recent losses by camp and IED events by segment, and the movement factors they give."""
+
+    def __init__(self, model, params: PostureParams):
+        self.model = model
+        self.params = params
+        self.losses = np.zeros(len(model.camps))
+        self.ied_events = np.zeros(model.roads.n)
+        self.loss_memory = math.exp(-1.0 / params.loss_memory_days)
+        self.ied_memory = math.exp(-1.0 / params.ied_memory_days)
+        self.restriction = 1.0
+        self.restricted_until: date | None = None
+        self.rotations_suspended_until: date | None = None
+        self.camp_index = {c.name: i for i, c in enumerate(model.camps)}
+        self.camp_factor = np.ones(len(model.camps))
+        # length of each road segment in each camp's patrol area (camps x segments), and the area's km
+        near = np.zeros((len(model.camps), model.roads.n))
+        for i in range(len(model.camps)):
+            near[i, model.patrols.near[i]] = model.roads.length_km[model.patrols.near[i]]
+        self._area_km = near
+        self._area_total = np.maximum(near.sum(axis=1), 1e-9)
+        self.cover = np.ones(model.roads.n)       # today's golden-hour casevac cover by segment
+
+    # --- what happened --------------------------------------------------------------------------------------
+    def casualties(self, camp, persons: int) -> None:
+        """Killed and wounded among a camp's personnel (called for every incident)."""
+        if camp is not None and persons:
+            self.losses[self.camp_index[camp.name]] += persons
+
+    def ied_event(self, segment: int, n: int = 1) -> None:
+        """A device found or set off on a segment."""
+        self.ied_events[segment] += n
+
+    def restrict(self, factor: float, until: date) -> None:
+        """A ``movement_restricted`` event: movement everywhere x factor until ``until``."""
+        self.restriction, self.restricted_until = factor, until
+
+    def suspend_rotations(self, until: date) -> None:
+        self.rotations_suspended_until = until
+
+    def rotations_suspended(self) -> bool:
+        return self.rotations_suspended_until is not None and self.model.today <= self.rotations_suspended_until
+
+    # --- the day ----------------------------------------------------------------------------------------------
+    def new_day(self) -> None:
+        """Memories fade; restrictions end; today's casevac cover and the movement factor of every patrol area."""
+        self.losses *= self.loss_memory
+        self.ied_events *= self.ied_memory
+        if self.restricted_until is not None and self.model.today > self.restricted_until:
+            self.restriction, self.restricted_until = 1.0, None
+        self.cover = self.model.air.golden_hour_cover()
+        density = self._area_km @ self.ied_events / self._area_total * 100.0
+        covered = np.where(self._area_km.sum(axis=1) > 0, self._area_km @ self.cover / self._area_total, 1.0)
+        self.camp_factor = movement_factor(self.losses, density, covered, self.params, self.restriction)
+
+    def _density_and_cover(self, segments: np.ndarray) -> tuple[float, float]:
+        if len(segments) == 0:
+            return 0.0, 1.0
+        length = self.model.roads.length_km[segments]
+        km = float(length.sum())
+        return float(self.ied_events[segments].sum()) / km * 100.0, float(self.cover[segments] @ length) / km
+
+    def route_factor(self, camp, route: np.ndarray) -> float:
+        """Movement factor for a road move ordered by ``camp`` along ``route``."""
+        losses = self.losses[self.camp_index[camp.name]] if camp is not None else 0.0
+        density, covered = self._density_and_cover(route)
+        return float(movement_factor(losses, density, covered, self.params, self.restriction))
+
+    def route_speed_factor(self, route: np.ndarray) -> float:
+        """Convoy speed multiplier on a route under IED threat."""
+        density, _ = self._density_and_cover(route)
+        return 1.0 - self.params.threat_slowdown * min(1.0, density / self.params.ied_reference_per_100km)
+
+    def route_cover(self, route: np.ndarray) -> float:
+        """Length-weighted casevac cover of a route (recorded per convoy)."""
+        return self._density_and_cover(route)[1]
+
+    def record_day(self, open_camps: list[int]) -> None:
+        self.model.recorder.set("movement_factor", float(self.camp_factor[open_camps].mean()) if open_camps else 0.0)

@@ -7,7 +7,7 @@ parameter dotted paths, one mapping of values per point) and the sweep specifica
 ``read_sweep`` checks them and refuses a batch that is not a sweep with a one-line ``PkosimError``.
 
 The outcome of a run is a metric's value for one calendar year or the whole run (``analysis.summary.run_values``:
-counts as an annual rate, shares as days-weighted means), arranged as a matrix ``values[point, replication]``.
+counts as an annual rate, ratios from the summed counts), arranged as a matrix ``values[point, replication]``.
 Replication k of every point has the same seed (common random numbers), which ``noise_decomposition`` uses to
 separate what the parameters do from run-to-run noise.
 """
@@ -91,8 +91,8 @@ def read_sweep(batch: Batch) -> SweepDesign:
 
 
 def outcome_unit(meta: Metric, year: str) -> str:
-    """The unit of a run value: counts over the whole run are annual rates."""
-    return f"{meta.unit} per year" if meta.agg == "sum" and year == ALL else meta.unit
+    """The unit of a run value for one year, or for the whole run (counts are then annual rates)."""
+    return meta.whole_run_unit if year == ALL else meta.unit
 
 
 def check_year(values: pd.DataFrame, year: str, batch: Batch) -> None:

@@ -75,10 +75,13 @@ def test_an_added_air_provider_is_one_change():
     assert [(c.key, c.kind) for c in changes] == [("air_support.providers.minusma_drones", "added")]
 
 
-def test_a_changed_parameter_is_one_change_per_path():
-    changes = changes_between(load_scenario("scenarios/withdrawal_2023.yaml"),
-                              load_scenario("scenarios/cf_no_flight_refusals.yaml"))
-    assert [c.key for c in changes] == ["host_state.flight_refusal_share"]
+def test_each_changed_parameter_is_one_change():
+    changes = changes_between(load_scenario("scenarios/history_2014_2020.yaml"),
+                              load_scenario("scenarios/cf_larger_escorted_convoys.yaml"))
+    assert {(c.key, c.kind) for c in changes} == {
+        ("convoys.max_trucks_per_convoy", "parameter"), ("convoys.min_days_between_convoys", "parameter"),
+        ("convoys.escort_vehicles_per_10_trucks", "parameter"), ("convoys.route_clearance_share", "parameter"),
+        ("camps.reorder_stock_days", "parameter")}
 
 
 def test_scenarios_that_do_not_differ_are_refused():

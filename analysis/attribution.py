@@ -205,9 +205,11 @@ def attribute(folder, metrics: Sequence[str] | None = None, level: float = 0.95)
 # -- tables and files ----------------------------------------------------------------------------------------------
 
 def display_table(table: pd.DataFrame, year: str = ALL) -> pd.DataFrame:
+    """Strings per row; 'share of total' only where the total's interval excludes zero."""
     t = table[table["year"] == year]
-    totals = t[t["row"] == "total"].set_index("metric")["value"]
-    share = [f"{v / totals[m]:.0%}" if r == "change" and totals.get(m) else "" for m, r, v in
+    totals = t[t["row"] == "total"].set_index("metric")
+    clear = {m: bool(r["ci_low"] > 0 or r["ci_high"] < 0) for m, r in totals.iterrows()}  # a share of ~0 is noise
+    share = [f"{v / totals.loc[m, 'value']:.0%}" if r == "change" and clear.get(m) else "" for m, r, v in
              zip(t["metric"], t["row"], t["value"])]
     return pd.DataFrame({
         "metric": t["metric"], "unit": t["unit"],

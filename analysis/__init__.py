@@ -11,17 +11,20 @@ Python API (stable; ``pkosim study`` and scripts call it)::
     from analysis.results import find_batches, put_first   # -> list[Batch]; Batch.read(table, columns, filter)
     from analysis.summary import summarize, write_summary  # DataFrame per scenario/metric/year; summary.csv/.md
     from analysis.compare import compare, write_comparison # paired effects vs the first batch; comparison.csv/.md
+    from analysis.compare import findings                  # headline findings, caveats and their comparison
+    from analysis.headlines import headline_findings       # one plain sentence per counterfactual (pure)
     from analysis.plots import make_figure, save_figure    # kinds: timeseries, map, breakdown, compare, convergence
     from analysis.report import write_report, build_report # one self-contained HTML file
     from analysis.metrics import METRICS, KEY_METRICS      # units, labels and aggregation of every result column
     from analysis.io import write_text                     # atomic text write (temp file + os.replace)
 
 - ``summarize(dirs, metrics=None) -> DataFrame``: columns scenario, point, metric, unit, year, days, n, mean,
-  median, p5, p95, ci_low, ci_high; ``year`` is "2021", ... or "all" (whole run: counts as an annual rate, shares
-  as days-weighted means).
+  median, p5, p95, ci_low, ci_high, sd; ``year`` is "2021", ... or "all" (whole run: counts as an annual rate,
+  shares as days-weighted means).
 - ``compare(dirs, metrics=None) -> DataFrame``: each batch against the first, paired on (point, run) with equal
   seeds (refused otherwise); diff, ci_low, ci_high, relative_diff, welch_ci_low/high and ``narrowing`` (how much
-  narrower the paired interval is than the unpaired one), per year and for the whole run.
+  narrower the paired interval is than the unpaired one) and sd_diff (0 with a zero diff: identical runs), per
+  year and for the whole run.
 - ``write_summary(dirs, out_dir=None, metrics=None)``, ``write_comparison(dirs, out_dir=None, metrics=None)``:
   return ``(table, {"csv": path, "md": path})``; default folder: the first batch directory.
 - ``make_figure(dirs, kind, metric=None, daily=False) -> Figure`` and ``save_figure(fig, path, batches)`` (PNG
@@ -29,6 +32,7 @@ Python API (stable; ``pkosim study`` and scripts call it)::
 - ``write_report(dirs, out=None, metrics=None) -> Path`` (default ``<first batch>/report.html``).
 
 Modules: ``results`` (finding and lazily reading batches through ``pyarrow.dataset``), ``metrics``, ``stats``
-(intervals), ``summary``, ``compare``, ``plots/`` (one module per figure kind, ``style`` for the shared look and
-provenance), ``report``, ``io`` (atomic writes), ``cli`` (``pkosim summarize|compare|plot|report``).
+(intervals), ``summary``, ``compare``, ``headlines`` (the sentences a report opens with), ``plots/`` (one module per
+figure kind, ``style`` for the shared look and provenance), ``report``, ``io`` (atomic writes), ``cli``
+(``pkosim summarize|compare|plot|report``).
 """

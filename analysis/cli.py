@@ -32,6 +32,10 @@ def _compare(args) -> int:
     batches = put_first(find_batches(args.dirs), args.baseline)
     table, paths = write_comparison(batches, args.out, metrics)
     print(to_text(display_table(table)))
+    from analysis.compare import findings
+    from analysis.headlines import to_text as headline_text
+
+    print(headline_text(*findings(batches)[:2]))
     print(f"wrote {paths['csv']} and {paths['md']}")
     return 0
 

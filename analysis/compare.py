@@ -22,7 +22,7 @@ from analysis.summary import ALL, run_values
 from sim.errors import PkosimError
 
 COMPARE_COLUMNS = ["baseline", "scenario", "metric", "unit", "year", "n_pairs", "mean_baseline", "mean_scenario",
-                   "diff", "ci_low", "ci_high", "relative_diff", "welch_ci_low", "welch_ci_high", "narrowing"]
+                   "diff", "ci_low", "ci_high", "relative_diff", "welch_ci_low", "welch_ci_high", "narrowing", "sd_diff"]
 
 
 def check_paired(a: Batch, b: Batch, values_a: pd.DataFrame, values_b: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +48,9 @@ def compare(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -> 
 
     ``diff`` is the mean paired difference (scenario - baseline) and ``ci_low``/``ci_high`` its confidence
     interval; ``welch_ci_*`` is the unpaired interval on the same runs and ``narrowing`` = 1 - paired width /
-    Welch width (0.6 means the paired interval is 60% narrower). ``relative_diff`` = diff / baseline mean.
+    Welch width (0.6 means the paired interval is 60% narrower; NaN when the paired differences do not vary, e.g.
+    identical runs). ``relative_diff`` = diff / baseline mean; ``sd_diff`` the standard deviation of the paired
+    differences (0 with a zero ``diff``: the scenarios gave the same value in every replication).
     The ``year == "all"`` rows use whole-run per-year rates (counts) or days-weighted means (shares)."""
     batches = find_batches(dirs)
     if len(batches) < 2:
@@ -73,7 +75,9 @@ def compare(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -> 
                 mean_a = float(g["value_a"].mean())
                 width_p = p["ci_high"] - p["ci_low"]
                 width_w = w["ci_high"] - w["ci_low"]
-                narrowing = 1 - width_p / width_w if width_w and not math.isnan(width_w) else math.nan
+                # Pairing cannot be credited when the pairs are identical (no effect) or the runs never vary.
+                narrowing = (1 - width_p / width_w if width_w and width_p and not math.isnan(width_w) and
+                             not math.isnan(width_p) else math.nan)
                 rows.append({
                     "baseline": base.name, "scenario": other.name, "metric": name,
                     "unit": metric(name).whole_run_unit if year == ALL else metric(name).unit,
@@ -81,32 +85,43 @@ def compare(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -> 
                     "mean_scenario": float(g["value_b"].mean()), "diff": p["diff"], "ci_low": p["ci_low"],
                     "ci_high": p["ci_high"], "relative_diff": p["diff"] / mean_a if mean_a else math.nan,
                     "welch_ci_low": w["ci_low"], "welch_ci_high": w["ci_high"], "narrowing": narrowing,
+                    "sd_diff": p["sd_diff"],
                 })
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
 
 def display_table(table: pd.DataFrame, whole_run_only: bool = False) -> pd.DataFrame:
-    """Strings for the terminal and Markdown: effect, paired CI, Welch CI, and how much narrower pairing made it."""
+    """Strings for the terminal, Markdown and HTML: effect, paired CI, Welch CI, and how much narrower pairing made
+    it. A metric that is the same in every pair of runs says so ("no effect: identical in every run") instead of
+    showing a zero-width interval and a "100% narrower"."""
+    from analysis.headlines import is_identical
     from analysis.summary import fmt
 
     t = table[table["year"] == ALL] if whole_run_only else table
+    rows = t.to_dict("records")
+    same = [is_identical(r) for r in rows]
     return pd.DataFrame({
-        "scenario": [f"{s} vs {b}" for s, b in zip(t["scenario"], t["baseline"])],
-        "metric": t["metric"],
-        "unit": t["unit"],
-        "year": ["whole run, per year" if y == ALL else y for y in t["year"]],
-        "n": t["n_pairs"].astype(str),
-        "diff": [f"{fmt(d)} ({r:+.0%})" if not math.isnan(r) else fmt(d) for d, r in zip(t["diff"], t["relative_diff"])],
-        "paired 95% CI": [f"{fmt(a)} to {fmt(b)}" for a, b in zip(t["ci_low"], t["ci_high"])],
-        "Welch 95% CI": [f"{fmt(a)} to {fmt(b)}" for a, b in zip(t["welch_ci_low"], t["welch_ci_high"])],
-        "narrower": ["-" if math.isnan(x) else f"{x:.0%}" for x in t["narrowing"]],
+        "scenario": [f"{r['scenario']} vs {r['baseline']}" for r in rows],
+        "metric": t["metric"].tolist(),
+        "unit": t["unit"].tolist(),
+        "year": ["whole run, per year" if r["year"] == ALL else r["year"] for r in rows],
+        "n": [str(r["n_pairs"]) for r in rows],
+        "diff": ["no effect: identical in every run" if s else
+                 f"{fmt(r['diff'])} ({r['relative_diff']:+.0%})" if not math.isnan(r["relative_diff"])
+                 else fmt(r["diff"]) for r, s in zip(rows, same)],
+        "paired 95% CI": ["-" if s else f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}" for r, s in zip(rows, same)],
+        "Welch 95% CI": ["-" if s else f"{fmt(r['welch_ci_low'])} to {fmt(r['welch_ci_high'])}"
+                         for r, s in zip(rows, same)],
+        "narrower": ["-" if s or math.isnan(r["narrowing"]) else f"{r['narrowing']:.0%}" for r, s in zip(rows, same)],
     })
 
 
 def write_comparison(dirs, out_dir=None, metrics: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Compare, then write ``comparison.csv`` and ``comparison.md`` atomically (default: the first batch's dir)."""
+    """Compare, then write ``comparison.csv`` and ``comparison.md`` atomically (default: the first batch's dir).
+    The Markdown opens with the headline findings (``analysis.headlines``) when the lead metric is compared."""
     from pathlib import Path
 
+    from analysis import headlines
     from analysis.io import write_text
     from analysis.summary import to_markdown
 
@@ -114,8 +129,38 @@ def write_comparison(dirs, out_dir=None, metrics: Sequence[str] | None = None) -
     table = compare(batches, metrics)
     out = Path(out_dir) if out_dir else batches[0].path
     csv_path = write_text(out / "comparison.csv", table.to_csv(index=False))
-    md = (f"# Comparison against {batches[0].name}\n\nPaired differences over replications with the same seed "
-          "(scenario minus baseline), 95% confidence intervals; 'narrower' is how much narrower the paired interval "
-          "is than an unpaired (Welch) one.\n\n" + to_markdown(display_table(table)))
+    top = ""
+    if metrics is None or headlines.LEAD in metrics:
+        found, notes, _table = findings(batches)
+        top = headlines.to_markdown(found, notes) + "\n"
+    md = (f"# Comparison against {batches[0].name}\n\n{top}## Effects\n\nPaired differences over replications with "
+          "the same seed (scenario minus baseline), 95% confidence intervals; 'narrower' is how much narrower the "
+          "paired interval is than an unpaired (Welch) one.\n\n" + to_markdown(display_table(table)))
     md_path = write_text(out / "comparison.md", md)
     return table, {"csv": str(csv_path), "md": str(md_path)}
+
+
+def window_days(batches: Sequence[Batch]) -> dict[str, float]:
+    """Days in each batch's run window (for effects over a short window), where the manifest gives it."""
+    out = {}
+    for b in batches:
+        start, end = b.window
+        if start and end:
+            out[b.name] = float((end - start).days + 1)
+    return out
+
+
+def findings(batches: Sequence[Batch], **caveat_args) -> tuple[list, list[str], pd.DataFrame]:
+    """Headline findings of every batch against the first (``analysis.headlines``), the report-wide caveats, and the
+    comparison they come from (``headlines.HEADLINE_METRICS`` that every batch's yearly table has).
+    ``caveat_args`` go to ``headlines.caveats`` (calibration targets missed, extra caveats)."""
+    from analysis import headlines
+
+    batches = find_batches(batches)
+    columns = set.intersection(*(set(b.columns("yearly")) for b in batches))
+    wanted = [m for m in headlines.HEADLINE_METRICS if m in columns]
+    table = compare(batches, wanted)
+    found = headlines.headline_findings(table, descriptions={b.name: b.description for b in batches},
+                                        window_days=window_days(batches))
+    notes = headlines.caveats(table, failed_runs=sum(b.n_failed for b in batches), **caveat_args)
+    return found, notes, table

@@ -1,31 +1,29 @@
-"""One self-contained HTML report for a set of batches: scenarios, key tables, figures (embedded PNG),
-assumptions (the parameter values that differ between scenarios) and provenance from the manifests.
+"""One self-contained HTML report for a set of batches: headline findings first, then effects, scenarios, key
+tables, figures (embedded PNG), assumptions (the parameter values that differ between scenarios) and provenance.
 
-The file has no external assets, so it can be mailed or archived as is; its provenance is both visible (a
-section) and machine-readable (``<meta name="pkosim-provenance">`` holding JSON).
+The page is rendered from ``analysis/templates/report.html.j2`` (Jinja2, autoescaped). It has no external assets,
+so it can be mailed or archived as is; its provenance is both visible (a section) and machine-readable
+(``<meta name="pkosim-provenance">`` holding JSON).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
+from analysis import html
 from analysis.io import write_text
 from analysis.results import Batch, find_batches
 from sim.errors import PkosimError
 from sim.scenario.cli import flatten as scenario_paths
 
 SKIP_KEYS = {"name", "description"}
-CSS = """body{font-family:Helvetica,Arial,sans-serif;max-width:60em;margin:2em auto;color:#222;line-height:1.4}
-table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:0.25em 0.5em;
-text-align:left}th{background:#eef2f7}td.num{text-align:right}figure{margin:1.5em 0}img{max-width:100%}
-figcaption{font-size:0.9em;color:#555}.note{color:#8a4b00}code{font-size:0.9em}"""
+NOT_SET = "(not set)"
+EVENT_FIELDS = ("base", "camp", "contingent", "group", "share", "factor", "hubs", "until", "transfer_to")
 
 
 def flatten(value) -> dict[str, object]:
@@ -35,17 +33,76 @@ def flatten(value) -> dict[str, object]:
             for path, item in scenario_paths(value).items() if item != {}}
 
 
+def _flat(batches: Sequence[Batch]) -> dict[str, dict[str, object]]:
+    return {b.name: {k: v for k, v in flatten(b.scenario).items() if k.split(".")[0] not in SKIP_KEYS}
+            for b in batches}
+
+
+def _differing(flat: dict[str, dict[str, object]], names: Sequence[str]) -> list[str]:
+    keys = sorted(set().union(*[set(f) for f in flat.values()]))
+    return [k for k in keys
+            if len({json.dumps(flat[n].get(k, NOT_SET), sort_keys=True, default=str) for n in names}) > 1]
+
+
 def differing_parameters(batches: Sequence[Batch]) -> pd.DataFrame:
     """Rows: resolved-scenario keys whose values differ between batches; columns: one per scenario."""
-    flat = {b.name: {k: v for k, v in flatten(b.scenario).items() if k.split(".")[0] not in SKIP_KEYS}
-            for b in batches}
-    keys = sorted(set().union(*[set(f) for f in flat.values()]))
-    rows = {}
+    flat = _flat(batches)
+    names = [b.name for b in batches]
+    rows = {key: [flat[n].get(key, NOT_SET) for n in names] for key in _differing(flat, names)}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=names)
+
+
+def _section_of(key: str, flat: dict[str, dict[str, object]]) -> str | None:
+    """The outermost section above ``key`` that some scenario lacks entirely (an added provider, a removed event)."""
+    parts = key.split(".")
+    for cut in range(1, len(parts)):
+        prefix = ".".join(parts[:cut]) + "."
+        if any(not any(k.startswith(prefix) for k in f) for f in flat.values()):
+            return prefix[:-1]
+    return None
+
+
+def _section_cell(section: str, values: dict[str, object]) -> dict:
+    if not values:
+        return {"text": NOT_SET, "values": []}
+    items = [(k[len(section) + 1:], _show(v)) for k, v in values.items()]
+    fields = dict(items)
+    if "action" in fields:  # an event: its kind, date and what it acts on
+        what = [fields[f] for f in EVENT_FIELDS if f in fields]
+        text = f"{fields['action']} on {fields.get('date', '?')}" + (f" ({', '.join(what)})" if what else "")
+    else:
+        text = f"{len(items)} values"
+    return {"text": text, "values": items}
+
+
+def _show(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def assumption_rows(batches: Sequence[Batch]) -> dict:
+    """The differing parameters for the report: one row per key, and one collapsible row per section that only
+    some scenarios have and that would take ``GROUP_FROM`` rows or more (so an added air provider is one row, not
+    twenty rows of '(not set)')."""
+    flat = _flat(batches)
+    names = [b.name for b in batches]
+    keys = _differing(flat, names)
+    sections = {key: _section_of(key, flat) for key in keys}
+    sizes = {s: sum(1 for v in sections.values() if v == s) for s in set(sections.values()) if s is not None}
+    rows, seen = [], set()
     for key in keys:
-        values = [flat[b.name].get(key, "(not set)") for b in batches]
-        if len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1:
-            rows[key] = values
-    return pd.DataFrame.from_dict(rows, orient="index", columns=[b.name for b in batches])
+        section = sections[key]
+        if section is None or sizes[section] < GROUP_FROM:
+            rows.append({"key": key, "cells": [{"text": _show(flat[n].get(key, NOT_SET)), "values": []}
+                                               for n in names]})
+        elif section not in seen:
+            seen.add(section)
+            cells = [_section_cell(section, {k: v for k, v in flat[n].items() if k.startswith(section + ".")})
+                     for n in names]
+            rows.append({"key": section, "cells": cells})
+    return {"names": names, "rows": rows}
+
+
+GROUP_FROM = 3
 
 
 def provenance(batches: Sequence[Batch]) -> list[dict]:
@@ -58,107 +115,144 @@ def provenance(batches: Sequence[Batch]) -> list[dict]:
     } for b in batches]
 
 
-def _table(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, escape=True, border=0, na_rep="-")
-
-
-def _figure_html(fig_fn, batches, caption: str) -> str:
+def figure(draw: Callable, batches: Sequence[Batch], caption: str, fig_id: str, verdict: Callable | None = None) -> dict:
+    """A figure for the template: the PNG bytes (with provenance metadata) and its size, or the reason it could not
+    be drawn. ``verdict()`` may add a sentence to the caption (e.g. whether the batch is large enough)."""
     from analysis.plots.style import DPI, provenance as png_meta
     import matplotlib.pyplot as plt
 
     try:
-        fig = fig_fn()
+        fig = draw()
     except PkosimError as error:
-        return f'<p class="note">{html.escape(caption)}: not drawn ({html.escape(str(error))}).</p>'
+        return {"id": fig_id, "caption": caption, "png": None, "error": str(error)}
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata=png_meta(batches, caption))
+    width, height = (int(round(v * DPI)) for v in fig.get_size_inches())
+    text = verdict() if verdict else ""
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return {"id": fig_id, "caption": caption, "png": buffer.getvalue(), "width": width, "height": height,
+            "verdict": text}
 
 
-def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = True) -> str:
-    """The report as an HTML string."""
-    from analysis import compare as compare_mod
-    from analysis import summary as summary_mod
+def _figures(batches: Sequence[Batch], compared: bool) -> tuple[dict | None, list[dict]]:
     from analysis.plots import make_figure
+    from analysis.plots.convergence import verdict
+    from analysis.plots.sequence import has_withdrawal
+    from analysis.plots.timeseries import resolution
+
+    forest = (figure(lambda: make_figure(batches, "compare"), batches,
+                     f"Effects against {batches[0].name} at a glance: paired difference and 95% CI", "fig-effects")
+              if compared else None)
+    step = resolution(batches)
+    figures = [figure(lambda: make_figure(batches, "timeseries", "hostile_deaths"), batches,
+                      f"Hostile deaths by {step}: median and 50%/90% ranges over replications", "fig-timeseries"),
+               figure(lambda: make_figure(batches, "breakdown"), batches,
+                      "Where hostile deaths fall: by cause, contingent and sector", "fig-breakdown"),
+               figure(lambda: make_figure(batches, "convergence", "hostile_deaths"), batches,
+                      "Precision against the number of replications.", "fig-convergence", verdict=lambda: verdict(batches, "hostile_deaths"))]
+    groups = [batches[i:i + 4] for i in range(0, len(batches), 4)]
+    for i, group in enumerate(groups):
+        part = f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""
+        figures.append(figure(lambda group=group: make_figure(group, "map"), group,
+                              f"Theatre map, one panel per scenario{part}", f"fig-map-{i + 1}"))
+    if any(has_withdrawal(b) for b in batches):
+        figures.append(figure(lambda: make_figure(batches, "sequence"), batches,
+                              "The withdrawal in sequence: camps by closing date, their routes out, and the timeline",
+                              "fig-sequence"))
+    return forest, figures
+
+
+def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Sequence[str] | None,
+                   caveat_args: dict) -> tuple[dict, dict | None, str | None]:
+    """The headline block (findings against the first batch, or levels of a single one, and the caveats), the
+    effects table, and why there is no comparison (or None)."""
+    from analysis import compare as compare_mod
+    from analysis import headlines
+    from analysis.summary import ALL
+
+    base = batches[0]
+    block = {"intro": "", "findings": [], "levels": [], "caveats": [], "missing": ""}
+    if len(batches) == 1:
+        block.update(levels=headlines.levels(whole, compare_mod.window_days(batches).get(base.name)),
+                     caveats=headlines.caveats(None, failed_runs=base.n_failed, **caveat_args))
+        return block, None, None
+    try:
+        found, notes, _table = compare_mod.findings(batches, **caveat_args)
+        comparison = compare_mod.compare(batches, metrics)
+    except PkosimError as error:
+        block.update(missing=str(error), caveats=headlines.caveats(None, **caveat_args))
+        return block, None, str(error)
+    block.update(findings=found, caveats=notes,
+                 intro=f"Each alternative against {base.name}, paired over replications with the same seed.")
+    whole_run = comparison[comparison["year"] == ALL]
+    display = compare_mod.display_table(whole_run).drop(columns=["year"])
+    display["scenario"] = whole_run["scenario"].tolist()  # the baseline is in the heading
+    effects = html.table(display, numeric=("n", "paired 95% CI", "Welch 95% CI", "narrower"))
+    effects["row_classes"] = ["same" if headlines.is_identical(r) else "" for r in whole_run.to_dict("records")]
+    return block, effects, None
+
+
+def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = True, *,
+                 calibration_missed: Sequence[str] = (), calibration_targets: int | None = None,
+                 extra_caveats: Sequence[str] = ()) -> str:
+    """The report as an HTML string. ``calibration_missed`` (labels of the calibration targets the model misses, of
+    ``calibration_targets``) and ``extra_caveats`` are stated under the headline findings."""
+    from analysis import summary as summary_mod
 
     batches = find_batches(dirs)
-    names = ", ".join(b.name for b in batches)
-    prov = provenance(batches)
-    parts = [f"<h1>pkosim results: {html.escape(names)}</h1>"]
-
-    scen = pd.DataFrame([{
+    base = batches[0]
+    summary = summary_mod.summarize(batches, metrics)
+    whole = summary[summary["year"] == summary_mod.ALL]
+    block, effects, effects_error = headline_block(batches, whole, metrics, dict(
+        calibration_missed=calibration_missed, calibration_targets=calibration_targets, extra=extra_caveats))
+    scenarios = pd.DataFrame([{
         "scenario": b.name, "description": b.description or "-",
         "window": f"{b.window[0]} to {b.window[1]}", "replications (ok)": b.n_ok,
         "failed runs": b.n_failed, "root seed": b.root_seed} for b in batches])
-    parts += ["<h2>Scenarios</h2>", _table(scen)]
+    summary_table = html.table(summary_mod.display_table(whole).drop(columns=["year"]),
+                               numeric=("n", "mean", "median", "5-95%", "95% CI of mean"))
+    forest, figure_list = _figures(batches, effects is not None) if figures else (None, [])
+    start, end = base.window
+    subtitle = [base.description] if base.description else []
+    subtitle.append(f"{start} to {end}; {base.n_ok} replications per scenario; "
+                    + (f"{len(batches) - 1} alternative(s) compared with {base.name}." if len(batches) > 1
+                       else "one scenario."))
+    toc = [(i, label) for i, label, show in (
+        ("effects", "Effects", effects is not None or effects_error is not None), ("scenarios", "Scenarios", True),
+        ("summary", "Summary", True), ("figures", "Figures", bool(figure_list)),
+        ("assumptions", "Assumptions", True), ("provenance", "Provenance", True)) if show]
+    return html.render(
+        "report.html.j2",
+        title=(f"{base.name} and {len(batches) - 1} alternative(s)" if len(batches) > 1 else base.name),
+        subtitle=subtitle, baseline=base.name, heading="Headline findings", headline_block=block, toc=toc,
+        versions=", ".join(sorted({b.version for b in batches})),
+        effects=effects, effects_error=effects_error, forest=forest,
+        scenarios=html.table(scenarios, numeric=("replications (ok)", "failed runs", "root seed")),
+        summary=summary_table, figures=figure_list,
+        descriptions=[(b.name, b.description or "(no description)") for b in batches],
+        assumptions=assumption_rows(batches) if len(batches) > 1 else None,
+        **provenance_context(batches),
+    )
 
-    summary = summary_mod.summarize(batches, metrics)
-    whole = summary[summary["year"] == summary_mod.ALL]
-    parts += ["<h2>Summary (whole run, per year)</h2>",
-              "<p>Counts are annual rates over the window; shares and means are days-weighted. Mean and median over "
-              "replications, the 5-95% range of replications, and the 95% confidence interval of the mean. "
-              "Per-year values are in <code>summary.csv</code> (<code>pkosim summarize</code>).</p>",
-              _table(summary_mod.display_table(whole).drop(columns=["year"]))]
 
-    if len(batches) > 1:
-        try:
-            comparison = compare_mod.compare(batches, metrics)
-            parts += [f"<h2>Effects against {html.escape(batches[0].name)}</h2>",
-                      "<p>Paired differences over replications with the same seed (scenario minus baseline), with "
-                      "95% confidence intervals; the unpaired (Welch) interval is shown for reference, and "
-                      "'narrower' says how much pairing tightened it.</p>",
-                      _table(compare_mod.display_table(comparison, whole_run_only=True).drop(columns=["year"]))]
-        except PkosimError as error:
-            comparison = None
-            parts += ["<h2>Effects</h2>", f'<p class="note">No paired comparison: {html.escape(str(error))}</p>']
-    else:
-        comparison = None
-
-    if figures:
-        parts.append("<h2>Figures</h2>")
-        parts.append(_figure_html(lambda: make_figure(batches, "timeseries", "hostile_deaths"), batches,
-                                  "Hostile deaths by year: median and 50%/90% ranges"))
-        parts.append(_figure_html(lambda: make_figure(batches, "breakdown"), batches,
-                                  "Hostile deaths by cause, contingent and sector"))
-        if comparison is not None:
-            parts.append(_figure_html(lambda: make_figure(batches, "compare"), batches,
-                                      f"Scenario effects against {batches[0].name}"))
-        parts.append(_figure_html(lambda: make_figure(batches, "convergence", "hostile_deaths"), batches,
-                                  "Precision of the mean against the number of replications"))
-        parts.append(_figure_html(lambda: make_figure(batches[:2], "map"), batches[:2], "Theatre map"))
-
-    parts.append("<h2>Assumptions</h2>")
-    for b in batches:
-        parts.append(f"<p><b>{html.escape(b.name)}</b>: {html.escape(b.description or '(no description)')}</p>")
-    diff = differing_parameters(batches)
-    if len(batches) > 1:
-        parts += ["<p>Resolved parameter values that differ between the scenarios (all others are equal):</p>",
-                  _table(diff.astype(str), index=True) if len(diff) else "<p>(none)</p>"]
-
-    parts.append("<h2>Provenance</h2>")
-    prov_table = pd.DataFrame([{k: v for k, v in p.items() if k != "packages"} for p in prov])
-    parts.append(_table(prov_table))
+def provenance_context(batches: Sequence[Batch]) -> dict:
+    """The provenance section and the machine-readable provenance of the page."""
+    prov = provenance(batches)
     packages = pd.DataFrame({p["scenario"]: p["packages"] for p in prov})
-    if len(packages):
-        parts += ["<p>Package versions:</p>", _table(packages, index=True)]
-    dirty = [p["scenario"] for p in prov if p["git_dirty"]]
-    if dirty:
-        parts.append(f'<p class="note">Run from a working tree with uncommitted changes: {html.escape(", ".join(dirty))}'
-                     "; the commit alone does not reproduce these results.</p>")
-
-    meta = html.escape(json.dumps([{k: p[k] for k in ("scenario", "scenario_hash", "pkosim_version", "git_commit",
-                                                      "git_dirty", "root_seed")} for p in prov]), quote=True)
-    head = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>pkosim report: {html.escape(names)}'
-            f'</title><meta name="generator" content="pkosim {html.escape(", ".join(sorted({b.version for b in batches})))}">'
-            f'<meta name="pkosim-provenance" content="{meta}"><style>{CSS}</style></head><body>')
-    return head + "\n".join(parts) + "</body></html>\n"
+    meta = json.dumps([{k: p[k] for k in ("scenario", "scenario_hash", "pkosim_version", "git_commit", "git_dirty",
+                                          "root_seed")} for p in prov])
+    return {
+        "provenance": html.key_value_table([{k: v for k, v in p.items() if k not in ("packages", "scenario")}
+                                            for p in prov], [p["scenario"] for p in prov]),
+        "packages": html.table(packages, index=True) if len(packages) else None,
+        "dirty": ", ".join(p["scenario"] for p in prov if p["git_dirty"]),
+        "provenance_json": meta,
+    }
 
 
-def write_report(dirs, out=None, metrics: Sequence[str] | None = None) -> Path:
-    """Write the report atomically to ``out`` (default ``<first batch>/report.html``) and return its path."""
+def write_report(dirs, out=None, metrics: Sequence[str] | None = None, **options) -> Path:
+    """Write the report atomically to ``out`` (default ``<first batch>/report.html``) and return its path;
+    ``options`` go to ``build_report`` (calibration caveats)."""
     batches = find_batches(dirs)
     path = Path(out) if out else batches[0].path / "report.html"
-    return write_text(path, build_report(batches, metrics))
+    return write_text(path, build_report(batches, metrics, **options))

@@ -20,7 +20,7 @@ from sim.metrics import REGISTRY
 
 ALL = "all"
 SUMMARY_COLUMNS = ["scenario", "point", "metric", "unit", "year", "days", "n", "mean", "median", "p5", "p95",
-                   "ci_low", "ci_high"]
+                   "ci_low", "ci_high", "sd"]
 
 
 def run_values(batch: Batch, metrics: Sequence[str]) -> pd.DataFrame:
@@ -57,8 +57,9 @@ def summarize(dirs, metrics: Sequence[str] | None = None, level: float = 0.95) -
                 g = group[group["year"] == year]
                 d = stats.describe(g["value"], level)
                 rows.append({"scenario": batch.name, "point": int(point), "metric": name,
-                             "unit": metric(name).whole_run_unit if year == ALL else metric(name).unit, "year": year, "days": float(g["days"].max()) if len(g) else math.nan,
-                             **{k: d[k] for k in ("n", "mean", "median", "p5", "p95", "ci_low", "ci_high")}})
+                             "unit": metric(name).whole_run_unit if year == ALL else metric(name).unit, "year": year,
+                             "days": float(g["days"].max()) if len(g) else math.nan,
+                             **{k: d[k] for k in ("n", "mean", "median", "p5", "p95", "ci_low", "ci_high", "sd")}})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     order = {m: i for i, m in enumerate(metrics)}
     scen = {b.name: i for i, b in enumerate(batches)}
@@ -86,22 +87,31 @@ def fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def never_varies(row) -> bool:
+    """All replications gave the same value (a metric the scenario does not move, or one the model holds fixed)."""
+    sd = row["sd"]
+    return bool(row["n"] > 1 and not math.isnan(sd) and sd <= 1e-9 * max(abs(row["mean"]), 1e-6))
+
+
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The summary as strings, one column per reading: mean, median, 5-95% range, 95% CI of the mean."""
+    """The summary as strings, one column per reading: mean, median, 5-95% range, 95% CI of the mean. A metric that
+    is the same in every replication says so instead of showing a zero-width range."""
+    rows = table.to_dict("records")
+    fixed = [never_varies(r) if "sd" in r else False for r in rows]
     out = pd.DataFrame({
-        "scenario": table["scenario"],
-        "metric": table["metric"],
-        "unit": table["unit"],
+        "scenario": table["scenario"].tolist(),
+        "metric": table["metric"].tolist(),
+        "unit": table["unit"].tolist(),
         "year": [("whole run, per year" if y == ALL else y) + ("" if y == ALL or d >= 365 else f" ({d:.0f} d)")
                  for y, d in zip(table["year"], table["days"].fillna(365))],
-        "n": table["n"].astype(int).astype(str),
-        "mean": table["mean"].map(fmt),
-        "median": table["median"].map(fmt),
-        "5-95%": [f"{fmt(a)} - {fmt(b)}" for a, b in zip(table["p5"], table["p95"])],
-        "95% CI of mean": [f"{fmt(a)} - {fmt(b)}" for a, b in zip(table["ci_low"], table["ci_high"])],
+        "n": table["n"].astype(int).astype(str).tolist(),
+        "mean": table["mean"].map(fmt).tolist(),
+        "median": table["median"].map(fmt).tolist(),
+        "5-95%": ["same in every run" if f else f"{fmt(r['p5'])} - {fmt(r['p95'])}" for r, f in zip(rows, fixed)],
+        "95% CI of mean": ["-" if f else f"{fmt(r['ci_low'])} - {fmt(r['ci_high'])}" for r, f in zip(rows, fixed)],
     })
     if "point" in table and table["point"].nunique() > 1:
-        out.insert(1, "point", table["point"].astype(str))
+        out.insert(1, "point", table["point"].astype(str).tolist())
     return out
 
 

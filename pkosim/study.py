@@ -10,18 +10,21 @@ overwritten); ``<out>/latest`` points at the newest.
 from __future__ import annotations
 
 import argparse
-import html
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import Field
 
-from analysis.compare import write_comparison
+from analysis import headlines
+from analysis.compare import findings, window_days, write_comparison
+from analysis.html import render
 from analysis.io import write_text
 from analysis.report import write_report
-from analysis.summary import write_summary
-from sim.calibration.report import write_check
+from analysis.results import find_batches
+from analysis.summary import summarize, write_summary
+from sim import __version__
+from sim.calibration.report import check_batch, not_met, verdict, write_check
 from sim.errors import PkosimError, ScenarioError
 from sim.runner import run_batch
 from sim.scenario import Scenario, load_scenario
@@ -92,7 +95,7 @@ def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standa
     """Run every scenario of the study and write its tables and reports; return the index page."""
     if replications is not None and replications < 1:
         raise PkosimError(f"replications must be >= 1, got {replications}")
-    study, groups, files = load_study(study_file)
+    study, scenario_groups, files = load_study(study_file)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     folder = out / stamp
     scenario_files = [p for base, alts in files for p in (base, *alts)]
@@ -101,46 +104,77 @@ def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standa
     failed = sum(r.failed for r in results)
     directory = {r.scenario: r.directory for r in results}
     write_summary([r.directory for r in results], out_dir=folder)
-    pages = []
-    for baseline, alternatives in groups:
-        dirs = [directory[baseline.name]] + [directory[a.name] for a in alternatives]
-        write_comparison(dirs, out_dir=folder / "comparisons" / baseline.name)
-        report = write_report(dirs, out=folder / f"report_{baseline.name}.html")
-        pages.append((baseline, alternatives, report))
-    check_page = None
+    calibration, check_page = {}, None
     if study.calibration_check is not None:
         checked = load_scenario(study_file.parent / study.calibration_check.scenario)
-        write_check(directory[checked.name], study_file.parent / study.calibration_check.targets, folder)
-        check_page = (checked.name, "calibration_check.html")
-    index = write_text(folder / "index.html", _index_html(study, pages, failed, check_page))
+        targets = study_file.parent / study.calibration_check.targets
+        write_check(directory[checked.name], targets, folder)
+        table = check_batch(directory[checked.name], targets)
+        calibration = {"missed": not_met(table), "targets": int(table["year"].isna().sum()),
+                       "window": (checked.start, checked.end)}
+        check_page = {"scenario": checked.name, "page": "calibration_check.html", "verdict": verdict(table)}
+    groups = []
+    for baseline, alternatives in scenario_groups:
+        dirs = [directory[baseline.name]] + [directory[a.name] for a in alternatives]
+        if alternatives:
+            write_comparison(dirs, out_dir=folder / "comparisons" / baseline.name)
+        report = write_report(dirs, out=folder / f"report_{baseline.name}.html", **_caveats(baseline, calibration))
+        groups.append(_group(baseline, alternatives, dirs, report))
+    page = _index_html(study, groups, failed, check_page, calibration, results)
+    index = write_text(folder / "index.html", page)
     _point_latest(out, folder)
     if failed:
         raise PkosimError(f"{failed} run(s) failed; results so far are in {folder} (see failures/ in each batch)")
     return index
 
 
-def _index_html(study: Study, pages, failed: int, check_page: tuple[str, str] | None) -> str:
-    items = []
-    for baseline, alternatives, report in pages:
-        alts = ", ".join(html.escape(a.name) for a in alternatives) or "no alternatives"
-        items.append(
-            f"<li><a href='{html.escape(report.name)}'>{html.escape(baseline.name)}</a> "
-            f"({baseline.start} to {baseline.end}) compared with {alts}; "
-            f"<a href='comparisons/{html.escape(baseline.name)}/comparison.md'>comparison table</a></li>"
-        )
-    status = f"<p><strong>{failed} run(s) failed.</strong></p>" if failed else ""
-    if check_page is not None:
-        items.append(f"<li><a href='{check_page[1]}'>Observed against simulated</a>: {html.escape(check_page[0])} "
-                     "set against the record it was calibrated to (which targets are met, which are not)</li>")
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>pkosim study: {html.escape(study.name)}</title></head><body>"
-        f"<h1>pkosim study: {html.escape(study.name)}</h1><p>{html.escape(study.description)}</p>{status}"
-        f"<h2>Reports</h2><ul>{''.join(items)}</ul>"
-        "<h2>Tables</h2><ul><li><a href='summary.md'>summary.md</a> / <a href='summary.csv'>summary.csv</a>: "
-        "every scenario, metric and year (mean, median, 5-95% interval, 95% CI of the mean)</li>"
-        "<li>batches/: the result files of every scenario (docs/results.md)</li></ul></body></html>\n"
-    )
+def _caveats(baseline: Scenario, calibration: dict) -> dict:
+    """The calibration caveats of a group's report: targets missed, and a window outside the calibration window."""
+    if not calibration:
+        return {}
+    start, end = calibration["window"]
+    extra = []
+    if baseline.start > end or baseline.end < start:
+        extra.append(f"The model is calibrated to {_years(start, end)}; {_years(baseline.start, baseline.end)} is out "
+                     "of sample: the levels are extrapolated, the differences rest on the mechanisms.")
+    return {"calibration_missed": calibration["missed"], "calibration_targets": calibration["targets"],
+            "extra_caveats": extra}
+
+
+def _years(start, end) -> str:
+    return str(start.year) if start.year == end.year else f"{start.year}-{end.year}"
+
+
+def _group(baseline: Scenario, alternatives, dirs, report: Path) -> dict:
+    """What the index says about one group: its headline findings (or levels, with nothing to compare) and links."""
+    found, levels = [], []
+    if alternatives:
+        found, _notes, _table = findings(dirs)
+    else:
+        batches = find_batches(dirs)
+        levels = headlines.levels(summarize(batches, [headlines.LEAD, "wounded"]),
+                                  window_days(batches).get(baseline.name))
+    return {
+        "baseline": baseline.name, "description": baseline.description, "window": f"{baseline.start} to {baseline.end}",
+        "alternatives": [a.name for a in alternatives], "report": report.name, "findings": found, "levels": levels,
+        "comparison_csv": f"comparisons/{baseline.name}/comparison.csv" if alternatives else None,
+    }
+
+
+def _index_html(study: Study, groups: list[dict], failed: int, check_page: dict | None, calibration: dict,
+                results) -> str:
+    """The study's landing page (``analysis/templates/study_index.html.j2``)."""
+    counts = sorted({r.ok for r in results})
+    replications = (f"{counts[0]} replications per scenario" if len(counts) == 1
+                    else f"{counts[0]}-{counts[-1]} replications per scenario")
+    caveats = headlines.caveats(None, calibration_missed=calibration.get("missed", ()),
+                                calibration_targets=calibration.get("targets"))
+    if counts and counts[0] < headlines.MIN_REPLICATIONS:
+        caveats.append(f"Only {counts[0]} replications per scenario: the intervals are rough (the rule of thumb here "
+                       f"is at least {headlines.MIN_REPLICATIONS}).")
+    return render("study_index.html.j2", study=study, title=f"pkosim study: {study.name}", groups=groups,
+                  failed=failed, check=check_page, caveats=caveats, replications=replications, version=__version__,
+                  written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

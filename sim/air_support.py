@@ -288,15 +288,19 @@ class AirProvider(mesa.Agent):
     def watch(self, priority: np.ndarray, surveillance: np.ndarray) -> None:
         """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each."""
         k = int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
-        candidates = self.surveillance_segments[surveillance[self.surveillance_segments] < 1.0]
-        if k <= 0 or len(candidates) == 0:
+        if k <= 0:
             return
+        candidates = self.surveillance_segments[surveillance[self.surveillance_segments] < 1.0]
         if k >= len(candidates):
             surveillance[candidates] = 1.0
             return
-        # stable choice: highest priority first, ties by segment index (argsort is stable with kind="stable")
-        order = np.argsort(-priority[candidates], kind="stable")[:k]
-        surveillance[candidates[order]] = 1.0
+        # the k highest priorities, ties by segment index (candidates are in index order): all above the k-th
+        # value, then the first of those equal to it
+        values = priority[candidates]
+        kth = -np.partition(-values, k - 1)[k - 1]
+        above = candidates[values > kth]
+        surveillance[above] = 1.0
+        surveillance[candidates[values == kth][:k - len(above)]] = 1.0
 
 
 class AirSupport:

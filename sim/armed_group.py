@@ -86,7 +86,7 @@ def emplacement_plan(traffic: np.ndarray, *, prior: float, preference: float, su
     Returns (laid_share, q): q is the distribution over the given segments; laid_share <= 1 is the share of the
     group's intended devices laid (the deterred ones that are not relocated are not laid).
     """
-    want = np.power(traffic + prior, preference)
+    want = traffic + prior if preference == 1.0 else np.power(traffic + prior, preference)
     if area_weight is not None:
         want = want * area_weight
     want = want / want.sum()
@@ -160,6 +160,8 @@ class ArmedGroup(mesa.Agent):
         self.camp_weight = {c.name: weights.get(c.sector, 1.0) for c in camps}
         self._weight_by_segment = np.zeros(model.roads.n)
         self._weight_by_segment[segments] = self.segment_weight
+        self._weighted_km = model.roads.length_km[segments] * self.segment_weight
+        self._camp_weight_by_index = np.array([self.camp_weight.get(c.name, 0.0) for c in model.camps])
         streams = model.streams
         self.laying = streams.decision(f"{group_id}.ied_laying")
         self.ied_arrivals = Arrivals(streams.decision(f"{group_id}.ied_timing"))
@@ -220,13 +222,10 @@ class ArmedGroup(mesa.Agent):
         self.fire_today = self.fire_arrivals.today(s.indirect_fire_per_month / DAYS_PER_MONTH * c)
         self.assaults_today = self.assault_arrivals.today(s.complex_attacks_per_year / DAYS_PER_YEAR * c)
 
-    def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray, camps: list) -> tuple[float, float]:
+    def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray) -> tuple[float, float]:
         """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km)."""
-        roads = self.model.roads
-        convoy = float((convoy_passes[self.segments] * roads.length_km[self.segments]) @ self.segment_weight)
-        patrol = sum(patrol_km_by_camp[i] * self.camp_weight[c.name] for i, c in enumerate(camps)
-                     if c.name in self.camp_weight)
-        return convoy, patrol
+        return (float(convoy_passes[self.segments] @ self._weighted_km),
+                float(patrol_km_by_camp @ self._camp_weight_by_index))
 
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""

@@ -54,7 +54,7 @@ class Attacks:
             if len(mine):
                 convoys.append((convoy, mine))
                 convoy_km.append(float(m.roads.length_km[mine] @ group.segment_weight_of(mine)))
-        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open()
+        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.open
                  and m.patrols.km_by_camp[i] > 0]
         patrol_km = [m.patrols.km_by_camp[i] * group.camp_weight[c.name] for i, c in camps]
         on_convoys = sum(convoy_km) * spec.ambushes_per_1000_convoy_km
@@ -82,7 +82,7 @@ class Attacks:
 
     def _target_camp(self, group, rng, prefer_small: bool):
         m = self.model
-        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.is_open() and c.persons >= 1]
+        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.open and c.persons >= 1]
         if not camps:
             return None
         garrison = np.array([c.persons for _, c in camps])

@@ -24,7 +24,6 @@ from sim.results import Result
 from sim.withdrawal import Withdrawal
 
 KG_PER_TONNE = 1000.0
-PER_THOUSAND = 1000.0
 ROTATION_RETRY_DAYS = 7   # a postponed rotation is tried again a week later
 
 RESULTS = (
@@ -97,6 +96,7 @@ class Camp(mesa.Agent):
         self.received_equipment_t = 0.0      # equipment other closing camps sent here
         self.withdrawal: Withdrawal | None = None
         self.finished = False
+        self.open = False                    # set each morning (refresh_open) and on closing
         self.plan_closure(record.closed, None)
 
     # --- state ------------------------------------------------------------------------------------------------
@@ -106,8 +106,12 @@ class Camp(mesa.Agent):
         self.transfer_to = transfer_to
         self.withdrawal_start = closes - timedelta(days=int(self.model.params.withdrawal.lead_days))
 
+    def refresh_open(self) -> None:
+        """Open today: between its opening and closing dates, and not closed yet (set each morning)."""
+        self.open = self.opens <= self.model.today <= self.closes and not self.finished
+
     def is_open(self) -> bool:
-        return self.opens <= self.model.today <= self.closes and not self.finished
+        return self.open
 
     @property
     def withdrawing(self) -> bool:
@@ -134,11 +138,6 @@ class Camp(mesa.Agent):
 
     def consumption_t(self) -> float:
         return self.persons * self.model.params.camps.supply_kg_per_person_day / KG_PER_TONNE
-
-    def patrols_per_day(self) -> float:
-        """Patrols at full tempo, times the camp's movement factor today (``posture.py``)."""
-        factor = self.model.posture.camp_factor[self.model.posture.camp_index[self.name]]
-        return self.persons / PER_THOUSAND * self.model.params.patrols.patrols_per_1000_troops_per_day * factor
 
     def set_year(self, year: int) -> None:
         """Garrison from the theatre's camp-year record (kept while withdrawing, when people are moving out)."""
@@ -258,8 +257,10 @@ class Camp(mesa.Agent):
             return
         if self.model.today > self.closes:        # closed before the simulated period began
             self.finished = True
+            self.open = False
             return
         if self.withdrawal is None:
             self.withdrawal = Withdrawal(self.model, self)
         self.withdrawal.close()
         self.finished = True
+        self.open = False

@@ -2,18 +2,19 @@
 segment and meet what the armed groups left on the road.
 
 Movement: at departure each segment's start time (days from departure) is set from its length and the speed of its
-road class, in the season of departure and slowed on routes under IED threat (``posture.route_speed_factor``). Each
+road class, in the season of departure and slowed on routes under IED threat (``posture.route_speed_and_cover``). Each
 day the convoy's clock advances by the part of the day it is not held; it passes the segments whose start time falls
 in that part, and arrives when the clock reaches the route's total time. Incidents hold it: a device found for
 ``hold_days_after_find`` (route clearance), one set off for ``hold_days_after_detonation`` (recovery and casualty
-evacuation), an ambush for ``hold_days_after_ambush``; after an attack with casualties it turns back to its origin
-with ``turn_back_probability`` (cargo undelivered; withdrawal convoys push on). A convoy arriving ``delay_threshold_days`` or more after its
-dry-season plan counts as delayed.
+evacuation), an ambush for ``hold_days_after_ambush``; after an attack with casualties a resupply or rotation convoy
+turns back to its origin with ``turn_back_probability`` (cargo undelivered; withdrawal convoys push on). A convoy
+arriving ``delay_threshold_days`` or more after its dry-season plan counts as delayed.
 
 Exposure: a device on a segment the convoy passes is met with 1 - (1 - p_v)^vehicles (every vehicle that drives
-over it can set it off; decision ``convoys.ied``). Found devices are cleared, the others go off under a vehicle
-(mine-protected with the contingent's protection share). Contracted trucks (``contracted_share`` of resupply
-convoys) carry civilian drivers: casualties on them are contractors', not MINUSMA's.
+over it can set it off; ``ieds.encounter_probability_per_vehicle``; decision ``convoys.ied``). Found devices are
+cleared, the others go off under a vehicle (mine-protected with the contingent's protection share). Contracted
+trucks (``contracted_share`` of resupply convoys) carry civilian drivers: casualties on them are contractors', not
+MINUSMA's.
 """
 
 from __future__ import annotations
@@ -75,9 +76,6 @@ class ConvoyParams(StrictModel):
     contracted_share: float = share(
         0.5, description="Share of resupply convoys driven by contracted civilian trucks (with a MINUSMA escort).",
         source="assumption: MINUSMA moved much of its cargo with contracted carriers; prior 0.2-0.8")
-    encounter_probability_per_vehicle: float = share(
-        0.025, description="Chance that one vehicle driving over a segment sets off or exposes a given device on it; a convoy of v vehicles meets it with 1 - (1 - p)^v (a 20-vehicle convoy: 0.40).",
-        source=ASSUMPTION)
     hold_days_after_find: float = param(
         0.25, unit="days", ge=0, description="Time a convoy is held while a device found is cleared.",
         source="assumption: route clearance and disposal take hours")
@@ -141,7 +139,8 @@ class Convoy(mesa.Agent):
         self.contingent = contingent
         self.profile = model.profile(contingent)
         self.clearance = clearance
-        rainy, speed = model.rainy, model.posture.route_speed_factor(route)
+        speed, self.cover = model.posture.route_speed_and_cover(route)
+        rainy = model.rainy
         self.start_days, self.total_days = model.logistics.timetable(origin, destination, rainy, speed)
         self.durations = np.diff(np.append(self.start_days, self.total_days))
         _, self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)
@@ -152,7 +151,6 @@ class Convoy(mesa.Agent):
         self.turned_back = False
         self.today_segments = route[:0]
         self.tally = {"ied_met": 0, "ied_found": 0, "attacks": 0, "killed": 0, "wounded": 0, "vehicles_lost": 0}
-        self.cover = model.posture.route_cover(route)
         self.vehicles_at_departure = self.vehicles
         self.trucks_at_departure = trucks
         self.persons_at_departure = self.persons
@@ -194,7 +192,7 @@ class Convoy(mesa.Agent):
             clearance_bonus=p.clearance_detection_bonus, surveillance=m.air.surveillance[segs],
             surveillance_bonus=p.surveillance_detection_bonus, maximum=p.max_detection_probability)
         rng = m.logistics.ied_draws.generator()
-        found, detonated = m.ieds.meet(segs, meet_probability_for(self.vehicles, c.encounter_probability_per_vehicle),
+        found, detonated = m.ieds.meet(segs, meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle),
                                        p_detect, rng)
         record = m.recorder
         for i in np.flatnonzero(found + detonated):

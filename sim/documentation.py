@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, get_args
 
 from sim.incidents import INCIDENT_COLUMNS
+from sim.logistics import CONVOY_COLUMNS
 from sim.metrics import REGISTRY
 from sim.scenario.events import EVENT_CLASSES
 from sim.scenario.schema import PARAMETER_SECTIONS
@@ -79,11 +80,19 @@ def runs_table() -> str:
     return "\n".join(rows)
 
 
-def incident_table() -> str:
+def _columns_table(columns: dict[str, tuple[str, str, str]]) -> str:
     rows = ["| column | type | unit | meaning |", "|---|---|---|---|"]
-    for name, (dtype, unit, description) in INCIDENT_COLUMNS.items():
+    for name, (dtype, unit, description) in columns.items():
         rows.append(f"| `{name}` | {dtype} | {unit} | {description} |")
     return "\n".join(rows)
+
+
+def incident_table() -> str:
+    return _columns_table(INCIDENT_COLUMNS)
+
+
+def convoy_table() -> str:
+    return _columns_table(CONVOY_COLUMNS)
 
 
 def decisions_table() -> str:
@@ -130,6 +139,7 @@ BLOCKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("docs/results.md", "results-table", results_table),
     ("docs/results.md", "runs-table", runs_table),
     ("docs/results.md", "incident-table", incident_table),
+    ("docs/results.md", "convoy-table", convoy_table),
     ("README.md", "events-table", events_table),
 )
 

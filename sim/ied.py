@@ -42,8 +42,9 @@ RESULTS = (
 class IedParams(StrictModel):
     """The IED field: devices on road segments, how they are met, found or set off, and what they do."""
 
-    encounter_probability: float = share(
-        0.4, description="Chance that a convoy passing a segment meets one given device on it.", source="assumption")
+    encounter_probability_per_vehicle: float = share(
+        0.025, description="Chance that one vehicle driving over a segment sets off or exposes a given device on it; a convoy of v vehicles meets it with 1 - (1 - p)^v (a 20-vehicle convoy: 0.40).",
+        source=ASSUMPTION)
     base_detection_probability: float = share(
         0.3, description="Chance an IED met is found before it goes off, with no training, clearance or surveillance.",
         source="prior: about half of IEDs met were found in 2021 (calibration_targets.yaml)")

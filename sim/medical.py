@@ -126,7 +126,7 @@ class MedicalChain:
     def surgical_units(self) -> list[tuple[float, float]]:
         """Open camps with a surgical unit, and the French Role 2 at Gao while France holds Gao."""
         m = self.model
-        units = [(c.lat, c.lon) for c in m.camps if c.medical_unit and c.is_open()]
+        units = [(c.lat, c.lon) for c in m.camps if c.medical_unit and c.open]
         gao = m.theatre.french_bases.get("Gao")
         if gao is not None and m.air.french_present_at("Gao"):
             units.append((gao.lat, gao.lon))

@@ -2,8 +2,9 @@
 
 Patrols are not individual agents (a camp sends a few a day for years); the camp's daily patrol effort is spread
 over the road segments within ``patrol_reach_km`` of it, in proportion to their length. Each segment then gets a
-fractional number of patrol passes; a device there is met with ``meet_probability(p x ied_exposure_factor,
-passes)`` (patrols vary their routes and move in fewer vehicles than convoys). A device met is attributed to a
+fractional number of patrol passes; a device there is met with 1 - (1 - p_v x ied_exposure_factor)^(passes x
+vehicles_per_patrol) (``ied.meet_probability``; patrols vary their routes, so they meet a given device less often
+than a convoy on the main road). A device met is attributed to a
 camp by its share of the passes, and the patrol's contingent drawn from that camp's garrison (decision
 ``patrols.ied``).
 
@@ -27,6 +28,7 @@ from sim.roads import km_between
 
 RESULTS = (
     Result("patrol_km", "km", "Patrol distance", "Kilometres driven by patrols.", daily=True),
+    Result("patrols", "patrols", "Patrols", "Patrols sent out by open camps (fractional: the daily rate)."),
     Result("coverage", "share 0-1", "Hotspot coverage",
            "Share of civilian-threat hotspots within patrol reach of an open camp, weighted by patrol effort.",
            kind="level", daily=True),
@@ -52,10 +54,13 @@ class PatrolParams(StrictModel):
         200.0, unit="km/day", gt=0,
         description="Patrol effort at which a camp's coverage of its hotspots is full; less effort covers proportionally less.",
         source="assumption")
+    vehicles_per_patrol: int = param(
+        7, unit="vehicles", ge=1, description="Vehicles in one patrol (each can set off a device it drives over).",
+        source="assumption: a reinforced platoon in 6-8 vehicles")
     ied_exposure_factor: float = param(
-        0.1, unit="factor", ge=0, le=1,
-        description="Patrols meet IEDs on the segments near their camp at this fraction of a convoy's per-km rate.",
-        source="assumption: patrols vary routes and move in fewer vehicles")
+        0.25, unit="factor", ge=0, le=1,
+        description="Patrols meet a given device near their camp at this fraction of a convoy vehicle's rate (they vary their routes off the main road).",
+        source="assumption; prior 0.05-0.5")
     hotspot_kinds: tuple[str, ...] = param(
         ("violence_against_civilians",), unit="event kinds",
         description="Kinds of conflict events (hotspots.csv) that mark a civilian-threat hotspot.",
@@ -99,6 +104,7 @@ class PatrolNetwork:
                 by_year.setdefault(h.year, []).append(h)
         self.years = sorted(by_year)
         self.hotspots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._hotspots_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}     # any year -> its data year's
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
@@ -112,10 +118,12 @@ class PatrolNetwork:
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
-        if not self.years:
-            return np.zeros((0, self.share.shape[0])), np.zeros(0)
-        nearest = min(self.years, key=lambda y: (abs(y - year), -y))
-        return self.hotspots[nearest]
+        if year not in self._hotspots_of:
+            if not self.years:
+                self._hotspots_of[year] = (np.zeros((0, self.share.shape[0])), np.zeros(0))
+            else:
+                self._hotspots_of[year] = self.hotspots[min(self.years, key=lambda y: (abs(y - year), -y))]
+        return self._hotspots_of[year]
 
     def passes(self, patrol_km: np.ndarray) -> np.ndarray:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
@@ -135,10 +143,12 @@ class PatrolNetwork:
     def step(self) -> np.ndarray:
         """Today's patrols: patrol-km by camp, exposure to devices, coverage. Returns the passes per segment."""
         m, p = self.model, self.params
-        km = np.array([c.patrols_per_day() * p.patrol_length_km if c.is_open() else 0.0 for c in m.camps])
+        persons = np.fromiter((c.persons if c.open else 0.0 for c in m.camps), dtype=float, count=len(m.camps))
+        km = persons / 1000.0 * p.patrols_per_1000_troops_per_day * m.posture.camp_factor * p.patrol_length_km
         self.km_by_camp = km
         total = float(km.sum())
         m.recorder.add("patrol_km", total)
+        m.recorder.add("patrols", total / p.patrol_length_km)
         passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
         if total > 0:
             self._meet_ieds(km, passes)
@@ -155,15 +165,22 @@ class PatrolNetwork:
     def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
         """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
         m, p = self.model, self.model.params
-        segs = np.flatnonzero(passes > 0)
-        if not m.ieds.count[segs].any():
+        segs = np.flatnonzero((passes > 0) & (m.ieds.count > 0))      # patrolled segments with devices on them
+        if len(segs) == 0:
             return
-        p_meet = meet_probability(p.ieds.encounter_probability * p.patrols.ied_exposure_factor, passes[segs])
-        by_camp = patrol_km[:, None] * self.share[:, segs]            # camp x segment patrol-km
+        p_meet = meet_probability(p.ieds.encounter_probability_per_vehicle * p.patrols.ied_exposure_factor,
+                                  passes[segs] * p.patrols.vehicles_per_patrol)
+        by_camp = None
+
+        def camp_km():                                                   # camp x segment patrol-km
+            nonlocal by_camp
+            if by_camp is None:
+                by_camp = patrol_km[:, None] * self.share[:, segs]
+            return by_camp
 
         def p_detect():
             training = np.array([c.training for c in m.camps])
-            seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
+            seg_training = (training @ camp_km()) / np.maximum(camp_km().sum(axis=0), 1e-12)
             return detection_probability(
                 base=p.ieds.base_detection_probability, training=seg_training,
                 training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
@@ -175,7 +192,7 @@ class PatrolNetwork:
         record = m.recorder
         for i in np.flatnonzero(found + detonated):
             s = int(segs[i])
-            weights = by_camp[:, i]
+            weights = camp_km()[:, i]
             camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])

@@ -161,6 +161,10 @@ class PeacekeepingModel(mesa.Model):
 
     # --- the day --------------------------------------------------------------------------------------------------
     def step(self) -> None:
+        """Mesa's step: one day (Mesa's event loop calls it, advancing ``model.time``; SolaraViz and notebooks use it)."""
+        self.day_step()
+
+    def day_step(self) -> None:
         """One day, in the order of MODEL.md's 'Processes in a day'."""
         self._new_day()
         for event in self._events_by_day.get(self.day, ()):   # 1. dated scenario events
@@ -168,12 +172,12 @@ class PeacekeepingModel(mesa.Model):
         self._armed_groups_act()             # 2. lay IEDs (where traffic was seen, where aircraft were), plan attacks
         self.air.allocate_surveillance(self.own_traffic)      # 3. air surveillance over segments and camps
         for camp in self.camps:              # 4. supplies, orders, rotations, withdrawal moves; convoys depart
-            if camp.is_open():
+            if camp.open:
                 camp.step()
         self.logistics.step()                # 5. convoys move, meet IEDs; ambushes where the traffic is
         for group in self.groups:
             if group.acting():
-                group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp, self.camps))
+                group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp))
             for _ in range(group.ambushes_today):
                 self.attacks.ambush(group)
         self.passes_today += self.patrols.step()   # 6. patrols: exposure and coverage
@@ -199,6 +203,8 @@ class PeacekeepingModel(mesa.Model):
             self.year = self.today.year
             for camp in self.camps:
                 camp.set_year(self.year)
+        for camp in self.camps:
+            camp.refresh_open()
         self.air.new_day()
         self.logistics.new_day()
         self.posture.new_day()
@@ -222,13 +228,13 @@ class PeacekeepingModel(mesa.Model):
         self.own_traffic *= self.own_memory
         self.own_traffic += self.passes_today
         record = self.recorder
-        open_camps = [i for i, c in enumerate(self.camps) if c.is_open()]
+        open_mask = np.fromiter((c.open for c in self.camps), dtype=bool, count=len(self.camps))
         record.set("ieds_emplaced", self.ieds.emplaced)
-        record.set("open_camps", len(open_camps))
-        record.set("personnel_in_theatre", sum(self.camps[i].persons for i in open_camps))
+        record.set("open_camps", int(open_mask.sum()))
+        record.set("personnel_in_theatre", sum(c.persons for c in self.camps if c.open))
         self.logistics.record_day()
         self.host_state.record_day()
-        self.posture.record_day(open_camps)
+        self.posture.record_day(open_mask)
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
@@ -243,8 +249,11 @@ class PeacekeepingModel(mesa.Model):
 
 
 def simulate(scenario, seed: int | np.random.SeedSequence) -> RunOutput:
-    """Run one replication of ``scenario`` with ``seed`` and return its tables (docs/results.md)."""
+    """Run one replication of ``scenario`` with ``seed`` and return its tables (docs/results.md).
+
+    Days are advanced with ``day_step`` directly: the model schedules no Mesa events of its own, and going through
+    Mesa's event loop for each of thousands of days (``model.step``) cost a quarter of a run (docs/performance.md)."""
     model = PeacekeepingModel(scenario=scenario, seed=seed)
     for _ in range(model.n_days):
-        model.step()
+        model.day_step()
     return model.output()

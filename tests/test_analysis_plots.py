@@ -11,8 +11,16 @@ from PIL import Image
 
 from analysis.plots import make_figure, save_figure
 from analysis.results import find_batches, put_first
-from analysis_fixtures import study_dir
+from analysis_fixtures import study_dir, write_batch
 from sim.errors import PkosimError
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +46,39 @@ def test_timeseries_has_median_lines_and_bands(batches):
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 2
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 4  # 50% and 90% band each
-    assert ax.get_ylabel() == "Hostile deaths (persons per year)" and ax.get_xlabel() == "Year"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "baseline: median" in labels and "barkhane_stays: 90% of runs" in labels
-    assert list(ax.get_lines()[0].get_xdata()) == [2021, 2022, 2023]
+    assert labels == ["baseline", "barkhane_stays", "median of runs", "50% of runs", "90% of runs"]
     _check_briefing_basics(fig)
+
+
+def test_a_window_of_two_and_a_half_years_is_plotted_by_quarter(batches):
+    fig = make_figure(batches[:1], "timeseries", "hostile_deaths")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Hostile deaths (persons per quarter)"
+    assert len(ax.get_lines()[0].get_xdata()) == 10  # 2021-01-01..2023-06-30
+
+
+def test_a_six_month_window_is_plotted_by_month(tmp_path):
+    short = find_batches(write_batch(tmp_path, "withdrawal", runs=4, start="2023-07-01", end="2023-12-31"))
+    fig = make_figure(short, "timeseries", "hostile_deaths")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Hostile deaths (persons per month)"
+    assert len(ax.get_lines()[0].get_xdata()) == 6
+
+
+def test_a_six_week_window_is_plotted_by_week(tmp_path):
+    short = find_batches(write_batch(tmp_path, "weeks", runs=3, start="2023-07-03", end="2023-08-13"))
+    fig = make_figure(short, "timeseries", "hostile_deaths")
+    assert fig.axes[0].get_ylabel() == "Hostile deaths (persons per week)"
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 6
+
+
+def test_a_long_window_is_plotted_by_year(tmp_path):
+    long = find_batches(write_batch(tmp_path, "history", runs=3, start="2014-01-01", end="2020-12-31"))
+    fig = make_figure(long, "timeseries", "hostile_deaths")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Hostile deaths (persons per year)" and ax.get_xlabel() == "Year"
+    assert list(ax.get_lines()[0].get_xdata()) == list(range(2014, 2021))
 
 
 def test_daily_timeseries(batches):
@@ -77,7 +113,7 @@ def test_forest_plot_rows_and_intervals(batches):
     ax = fig.axes[0]
     assert len(ax.containers) == 1 and len(ax.containers[0].lines[0].get_xdata()) == 2  # two scenarios vs baseline
     assert [t.get_text() for t in ax.get_yticklabels()] == ["barkhane_stays\nvs baseline", "own_drones\nvs baseline"]
-    assert ax.get_xlabel() == "persons per year" and fig.axes[1].get_xlabel() == "share 0-1"
+    assert ax.get_xlabel() == "persons per year" and fig.axes[1].get_xlabel() == "percentage points"
     _check_briefing_basics(fig)
 
 
@@ -89,6 +125,64 @@ def test_breakdown_bars(batches):
     assert {t.get_text() for t in sector.get_yticklabels()} == {"North", "East", "Centre"}
     assert len(contingent.patches) == 5 * 3
     _check_briefing_basics(fig)
+
+
+def test_breakdown_bars_run_top_down_in_the_legend_order(batches):
+    fig = make_figure(batches, "breakdown")
+    fig.canvas.draw()
+    cause = fig.axes[0]
+    per_scenario = [cause.patches[i * 4:(i + 1) * 4] for i in range(3)]  # barh: one call per scenario
+    for category in range(4):
+        heights = [bars[category].get_y() for bars in per_scenario]
+        assert heights == sorted(heights, reverse=True), "the first scenario's bar is not on top"
+    renderer = fig.canvas.get_renderer()
+    texts = fig.legends[0].get_texts()
+    reading = sorted(texts, key=lambda t: (-round(t.get_window_extent(renderer).y0), t.get_window_extent(renderer).x0))
+    assert [t.get_text() for t in reading] == [b.name for b in batches]
+
+
+def test_forest_says_identical_instead_of_a_rounding_noise_axis(batches):
+    fig = make_figure([batches[0], batches[0]], "compare", ["hostile_deaths"])  # a scenario against itself
+    ax = fig.axes[0]
+    assert "no effect:\nidentical in\nevery run" in [t.get_text() for t in ax.texts]
+    assert not ax.get_xticks().size
+
+
+@pytest.mark.parametrize("kind", ["timeseries", "breakdown", "compare", "convergence", "map", "sequence"])
+def test_legends_never_cover_the_data_and_stay_on_the_page(batches, kind):
+    fig = make_figure(batches, kind, None)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+    assert legends
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, "legend cut"
+        for ax in fig.axes:
+            assert not box.overlaps(ax.get_window_extent(renderer)), f"legend over the data of {ax.get_title()!r}"
+
+
+def test_sequence_shades_only_restrictions_inside_the_window(tmp_path):
+    from analysis.plots.sequence import restrictions
+
+    events = {"grounded_2022": {"action": "flights_grounded", "date": "2022-01-17", "until": "2022-01-20"},
+              "trucks_held": {"action": "ground_movement_restricted", "date": "2023-09-24", "until": "2023-10-31",
+                              "hubs": ["Gao"]}}
+    batch = find_batches(write_batch(tmp_path, "withdrawal", runs=2, start="2023-07-01", end="2023-12-31",
+                                     params={"events": events}))[0]
+    assert [label for _since, _until, label in restrictions(batch)] == ["trucks held at Gao"]
+
+
+def test_sequence_shows_each_closure_schedule_and_its_order(batches):
+    from analysis.plots.sequence import closures
+
+    plan = closures(batches[0])
+    assert [c["camp"] for c in plan] == ["Aguelhok"]
+    assert plan[0]["destination"] in ("Gao", "Tessalit", "Kidal") or plan[0]["destination"] is None
+    fig = make_figure(batches, "sequence")
+    timeline = fig.axes[-2]  # the last axes is the colour bar
+    assert [t.get_text() for t in timeline.get_yticklabels()] == ["Aguelhok"]
 
 
 def test_map_contents(batches):

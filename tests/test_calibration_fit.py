@@ -11,7 +11,7 @@ import pytest
 
 from sim.calibration.config import Calibration, Prior, check_parameters
 from sim.calibration.fit import evaluate, fit
-from sim.calibration.paramfile import nest, rounded, write_parameters
+from sim.calibration.paramfile import nest, optuna_fit_line, rounded, write_parameters
 from sim.calibration.report import read_batch, write_check
 from sim.calibration.targets import Targets
 from sim.errors import ScenarioError
@@ -108,7 +108,9 @@ def test_parameter_file_reloads_when_extended(tmp_path):
     cal.integer = {"convoys.max_trucks_per_convoy": True}
     (tmp_path / "base.yaml").write_text(
         "name: base\nstart: 2014-01-01\nend: 2014-12-31\narmed_groups:\n  jnim: {sectors: [North]}\n")
-    written = write_parameters(result, tmp_path / "params" / "calibrated.yaml", base=tmp_path / "base.yaml")
+    written = write_parameters(result.calibration, result.best_values, fit_line=optuna_fit_line(result),
+                               table=result.table, path=tmp_path / "params" / "calibrated.yaml",
+                               base=tmp_path / "base.yaml")
     text = written.read_text()
     assert text.startswith("# yaml-language-server: $schema=../scenario.schema.json\n")
     assert "extends: ../base.yaml\nname: calibrated\n" in text and "# Fit per target" in text

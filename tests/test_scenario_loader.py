@@ -97,7 +97,7 @@ def test_with_overrides_sets_and_revalidates() -> None:
         ({"nowhere.at_all": 1.0}, "<override>: nowhere.at_all: no such parameter"),
         ({"camps.strength_scale.deeper": 1.0}, "<override>: camps.strength_scale.deeper: no such parameter"),
         ({"camps.strength_scale": -1.0}, "<override>:1:1: camps.strength_scale: must be > 0, got -1.0"),
-        ({"ieds.encounter_probability": "high"}, "<override>:1:1: ieds.encounter_probability: must be a number, got 'high'"),
+        ({"ieds.encounter_probability_per_vehicle": "high"}, "<override>:1:1: ieds.encounter_probability_per_vehicle: must be a number, got 'high'"),
     ],
 )
 def test_with_overrides_rejects_bad_path_or_value(overrides: dict, expected: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -48,7 +49,10 @@ def test_study_runs_every_scenario_and_writes_paired_comparison_and_reports(tmp_
     report = (folder / "report_short.html").read_text()
     assert "short_no_barkhane" in report and "<img" in report
     page = index.read_text()
-    assert "report_short.html" in page and "summary.md" in page
+    assert 'href="report_short.html"' in page
+    assert 'href="summary.csv"' in page
+    assert 'id="headlines"' in page and "two short scenarios" in page  # the study's question, then its answers
+    assert not re.search(r'href="[^"]*\.md"', page)  # raw Markdown is not a page to open in a browser
 
 
 def test_a_second_study_never_overwrites_the_first(tmp_path):

@@ -2,7 +2,8 @@
 
 ``make_figure(dirs, kind, metric=None, daily=False)`` returns a matplotlib Figure; ``save_figure(fig, path,
 batches)`` writes it as a PNG atomically with provenance text chunks. Kinds: ``timeseries``, ``map``,
-``breakdown``, ``compare`` (forest plot of effects), ``convergence``.
+``breakdown``, ``compare`` (forest plot of effects), ``convergence``, ``sequence`` (the withdrawal's camps by closing
+date, their routes out and its timeline).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from analysis.plots.style import save as save_figure  # noqa: F401
 from analysis.results import find_batches
 from sim.errors import PkosimError
 
-KINDS = ("timeseries", "map", "breakdown", "compare", "convergence")
+KINDS = ("timeseries", "map", "breakdown", "compare", "convergence", "sequence")
 
 
 def check_kind(kind: str) -> None:
@@ -50,4 +51,8 @@ def make_figure(dirs, kind: str, metric: str | Sequence[str] | None = None, dail
         from analysis.plots.convergence import plot_convergence
 
         return plot_convergence(batches, first)
+    if kind == "sequence":
+        from analysis.plots.sequence import plot_sequence
+
+        return plot_sequence(batches)
     raise AssertionError(f"plot kind {kind!r} is in KINDS but has no figure")

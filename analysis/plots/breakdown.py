@@ -1,5 +1,8 @@
 """Where the casualties fall: hostile deaths by cause (yearly table), by contingent and by sector (incidents),
-per scenario, as annual rates averaged over replications with 95% confidence intervals of the mean."""
+per scenario, as annual rates averaged over replications with 95% confidence intervals of the mean.
+
+Within each category the bars run top to bottom in the legend's order (the first scenario on top), and the legend
+wraps to as many rows as the scenario names need, so it is never cut at the page's edges."""
 
 from __future__ import annotations
 
@@ -66,11 +69,31 @@ def _bars(ax, tables: list[pd.DataFrame], batches: Sequence[Batch], title: str, 
         t = t.reindex(labels)
         mean = t["mean"].fillna(0).to_numpy()
         err = np.vstack([(mean - t["ci_low"]).clip(lower=0).fillna(0), (t["ci_high"] - mean).clip(lower=0).fillna(0)])
-        ax.barh(y + (i - (len(batches) - 1) / 2) * h, mean, height=h, color=colour(i), label=b.name,
+        ax.barh(y + ((len(batches) - 1) / 2 - i) * h, mean, height=h, color=colour(i), label=b.name,
                 xerr=err, error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#404040"})
     ax.set_yticks(y, labels)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", visible=False)
+
+
+def legend_columns(labels: Sequence[str], width_chars: int = 110) -> int:
+    """As many legend columns as fit the page width (about ``width_chars`` characters of 9-point text)."""
+    if not labels:
+        return 1
+    longest = max(len(label) for label in labels) + 6  # the colour patch and the gap
+    return max(1, min(len(labels), 4, width_chars // longest))
+
+
+def row_major(items: list, ncol: int) -> list:
+    """Reorder legend items so that a legend of ``ncol`` columns (filled column by column) reads in their order
+    left to right, then top to bottom."""
+    rows = -(-len(items) // max(ncol, 1))
+    out = [None] * len(items)
+    slots = [(k % ncol) * rows + k // ncol for k in range(len(items))]  # column-major slot of reading position k
+    order = sorted(range(len(items)), key=lambda k: slots[k])
+    for position, k in enumerate(order):
+        out[position] = items[k]
+    return out
 
 
 def plot_breakdown(batches: Sequence[Batch], metric: str | None = None):
@@ -91,12 +114,14 @@ def plot_breakdown(batches: Sequence[Batch], metric: str | None = None):
                 ax.text(0.5, 0.5, f"no {field} in\nthe incident table", ha="center", va="center",
                         transform=ax.transAxes)
         handles, labels = next((ax.get_legend_handles_labels() for ax in axes if ax.patches), ([], []))
-        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=min(len(batches), 4),
-                   frameon=False)
+        ncol = legend_columns(labels)
+        handles, labels = row_major(handles, ncol), row_major(labels, ncol)
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=ncol, frameon=False)
+        rows = -(-max(len(labels), 1) // ncol)
         n = ", ".join(sorted({str(b.n_ok) for b in batches}))
         finish(fig, batches, f"Where hostile deaths fall: mean per year over {n} replications",
                "yearly.parquet (cause), incidents.parquet (contingent, sector)",
                "Bars: mean annual rate over replications; whiskers: 95% confidence interval of the mean.")
         fig.supxlabel("Hostile deaths (persons per year)", fontsize=10, y=0.13)
-        fig.subplots_adjust(top=0.80, bottom=0.24, wspace=0.45)
+        fig.subplots_adjust(top=0.84 - 0.04 * rows, bottom=0.24, wspace=0.6)
     return fig

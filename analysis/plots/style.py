@@ -6,12 +6,14 @@ written by ``save``), so that a figure found in a slide deck months later can be
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "MPLBACKEND" not in os.environ:  # headless files by default; a notebook (MPLBACKEND=inline) keeps its backend
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -63,8 +65,9 @@ def source_note(batches: Sequence[Batch], data: str) -> str:
             f"Commit {commits}.")
 
 
-def finish(fig, batches: Sequence[Batch], title: str, data: str, note: str = "") -> None:
-    """Title on top, source footer (and an optional note line) at the bottom; layout that leaves room for both."""
+def finish(fig, batches: Sequence[Batch], title: str, data: str, note: str = "", tight: bool = True) -> None:
+    """Title on top, source footer (and an optional note line) at the bottom; layout that leaves room for both
+    (``tight=False``: the figure has placed its axes itself)."""
     fig.suptitle(title, fontweight="bold")
     footer = source_note(batches, data)
     if note:
@@ -72,7 +75,8 @@ def finish(fig, batches: Sequence[Batch], title: str, data: str, note: str = "")
     fig.text(0.01, 0.01, footer, fontsize=MIN_FONT, color="#404040", ha="left",
              va="bottom", wrap=True)
     lines = footer.count("\n") + 1 + (len(footer) > 120)
-    fig.tight_layout(rect=(0, 0.015 + 0.028 * lines, 1, 0.95))
+    if tight:
+        fig.tight_layout(rect=(0, 0.015 + 0.028 * lines, 1, 0.95))
 
 
 def provenance(batches: Sequence[Batch], title: str = "") -> dict[str, str]:

@@ -1,12 +1,15 @@
 """``pkosim calibrate``: fit the uncertain parameters to the observed record and write the calibrated parameters.
 
     pkosim calibrate                                            # scenarios/calibration/history_2014_2020.yaml
+    pkosim calibrate --method abc --workers 2                   # a posterior by ABC-SMC (the file's abc section)
     pkosim calibrate scenarios/calibration/history_2014_2020.yaml --trials 60 --replications 12 --workers 2
     pkosim calibrate my_calibration.yaml --out results/my_fit --seed 3 --quiet
 
-Writes the calibration file's ``output`` (default ``scenarios/params/calibrated.yaml``) and, in ``--out``
-(default ``results/calibration/``), ``calibration_report.md`` / ``.html``, ``trials.csv`` and the trial batches
-under ``trials/``. Exit codes: 0 done; 2 bad input; 130 interrupted.
+Writes the calibration file's ``output`` (default ``scenarios/params/calibrated.yaml``; for ``abc`` the posterior
+median, with ``posterior.yaml``, ``posterior.csv`` and ``posterior_draws.csv`` beside it) and, in ``--out``
+(default ``results/calibration/``), ``calibration_report.md`` / ``.html`` (optuna: with ``trials.csv`` and the
+trial batches under ``trials/``; abc: the posterior against the priors, the generations, the posterior predictive
+check and its figure). Exit codes: 0 done; 2 bad input; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from sim.errors import PkosimError
 
 from sim.calibration.config import DEFAULT_FILE, load_calibration
 from sim.calibration.fit import DEFAULT_OUT, fit
-from sim.calibration.paramfile import write_parameters
+from sim.calibration.paramfile import optuna_fit_line, write_parameters
+from sim.runner.executors import default_workers
 from sim.calibration.report import not_met, write_report
 
 
@@ -39,6 +43,8 @@ def register(subparsers) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"folder for the report and the trial batches (default: {DEFAULT_OUT}/)")
     parser.add_argument("--seed", type=int, metavar="S", help="seed of the TPE sampler (default: the file's)")
+    parser.add_argument("--method", choices=("optuna", "abc"), help="point estimate (optuna) or posterior (abc); "
+                        "default: the file's")
     parser.add_argument("--quiet", action="store_true", help="no per-trial progress lines")
     parser.add_argument("--run-fn", metavar="MODULE:FUNCTION", help=argparse.SUPPRESS)  # tests
     parser.set_defaults(func=calibrate_command)
@@ -54,13 +60,16 @@ def calibrate_command(args: argparse.Namespace) -> int:
         run_fn = _run_fn(args.run_fn)
     calibration = load_calibration(args.calibration, trials=args.trials, replications=args.replications,
                                    seed=args.seed)
+    command = "pkosim calibrate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["calibrate"] \
+        else "pkosim calibrate"
+    if (args.method or calibration.method) == "abc":
+        return _abc(calibration, args, command.strip())
     if not args.quiet:
         print(f"calibrating {len(calibration.parameters)} parameters of {calibration.scenario.name!r}: "
               f"{calibration.trials} trials x {calibration.replications} replications", file=sys.stderr)
     result = fit(calibration, args.out, workers=args.workers, run_fn=run_fn, quiet=args.quiet)
-    command = "pkosim calibrate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["calibrate"] \
-        else "pkosim calibrate"
-    parameters = write_parameters(result, command=command.strip())
+    parameters = write_parameters(calibration, result.best_values, fit_line=optuna_fit_line(result),
+                                  table=result.table, command=command)
     report = write_report(result, args.out)
     print(f"best trial {result.best.number + 1}/{calibration.trials}: objective {result.objective:.4g}")
     for path, value in result.best_values.items():
@@ -68,4 +77,37 @@ def calibrate_command(args: argparse.Namespace) -> int:
     missed = not_met(result.table)
     print("all targets met" if not missed else f"not met: {'; '.join(missed)}")
     print(f"parameters written to {parameters}; report {report}")
+    return 0
+
+
+def _abc(calibration, args: argparse.Namespace, command: str) -> int:
+    """ABC-SMC: the posterior, its predictive check, the posterior median as the calibrated parameters."""
+    from sim.calibration import abc
+    from sim.calibration.posterior import predictive_check, write_posterior
+    from sim.calibration.report import predictive_table, write_abc_report
+
+    a = calibration.abc
+    settings = abc.AbcSettings(population=a.population, generations=a.generations,
+                               replications=args.replications or a.replications, max_simulations=a.max_simulations,
+                               max_minutes=a.max_minutes, seed=calibration.seed)
+    workers = args.workers or default_workers()
+    if not args.quiet:
+        print(f"ABC-SMC over {len(calibration.parameters)} parameters of {calibration.scenario.name!r}: population "
+              f"{settings.population}, at most {settings.generations} generations, {settings.max_simulations} "
+              f"particles or {settings.max_minutes:g} minutes, {settings.replications} runs per particle, "
+              f"{workers} worker(s)", file=sys.stderr)
+    result = abc.fit(calibration, settings, args.out, workers=workers)
+    posterior = write_posterior(result, Path(calibration.output).parent, command=command, draws=a.draws)
+    check = predictive_check(result, draws=min(50, a.draws), replications=settings.replications)
+    table = predictive_table(check)
+    fit_line = (f"ABC-SMC (pyabc): population {settings.population}, {result.simulations} particles x "
+                f"{settings.replications} runs, {result.elapsed_s / 60:.0f} min; values: the posterior median; "
+                f"posterior predictive check over {check.draws} draws")
+    parameters = write_parameters(calibration, result.point_estimate, fit_line=fit_line, table=table,
+                                  command=command, posterior=posterior.name)
+    report = write_abc_report(result, check, args.out)
+    for path, value in result.point_estimate.items():
+        low, high = result.interval(path)
+        print(f"  {path} = {value:.4g} (90% {low:.3g}-{high:.3g})")
+    print(f"posterior written to {posterior}; parameters (posterior median) to {parameters}; report {report}")
     return 0

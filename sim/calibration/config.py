@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -51,11 +51,24 @@ class Prior(StrictModel):
         return self
 
 
+class AbcSection(StrictModel):
+    """Size of an ABC-SMC fit (``method: abc``)."""
+
+    population: int = Field(60, ge=5, le=100_000, description="Particles per generation.")
+    generations: int = Field(6, ge=1, le=100, description="Most generations (the tolerance shrinks each one).")
+    replications: int = Field(4, ge=1, le=1000, description="Runs per particle, averaged (docs/calibration.md says why 4).")
+    max_simulations: int = Field(2000, ge=1, description="Most particles evaluated in all.")
+    max_minutes: float = Field(90.0, gt=0, description="Wall-time budget.")
+    draws: int = Field(200, ge=10, le=100_000, description="Equally weighted posterior draws written for scenarios.")
+
+
 class CalibrationFile(StrictModel):
     description: str = Field("", description="What this calibration fits and why.")
     scenario: str = Field(..., min_length=1, description="Scenario file the fit runs (relative to this file).")
     targets: str = Field(..., min_length=1, description="Targets file (relative to this file).")
     output: str = Field("../params/calibrated.yaml", min_length=1, description="Parameter file to write.")
+    method: Literal["optuna", "abc"] = Field("optuna", description="optuna: a point estimate (TPE); abc: a posterior by ABC-SMC (pyabc).")
+    abc: AbcSection = Field(default_factory=AbcSection, description="Size of the ABC-SMC fit (method: abc).")
     trials: int = Field(40, ge=1, le=100_000, description="Optuna trials.")
     replications: int = Field(10, ge=1, le=100_000, description="Replications per trial (same seeds every trial).")
     seed: int = Field(7, ge=0, le=2**63 - 1, description="Seed of the TPE sampler.")
@@ -80,6 +93,8 @@ class Calibration:
     output: Path
     trials: int = 40
     replications: int = 10
+    method: str = "optuna"
+    abc: AbcSection = field(default_factory=AbcSection)
     seed: int = 7
     weights: dict[str, float] = field(default_factory=dict)
     integer: dict[str, bool] = field(default_factory=dict)  # parameters that take whole numbers
@@ -168,6 +183,7 @@ def load_calibration(path: Path | str = DEFAULT_FILE, *, trials: int | None = No
         raise PkosimError(f"--seed {seed}: must be >= 0")
     return Calibration(
         scenario=scenario, targets=targets, parameters=dict(spec.parameters), output=output,
+        method=spec.method, abc=spec.abc,
         trials=trials if trials is not None else spec.trials,
         replications=replications if replications is not None else spec.replications,
         seed=seed if seed is not None else spec.seed, weights=dict(spec.weights), integer=integer, file=path,

@@ -38,12 +38,13 @@ def nest(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render(result, *, command: str, extends: str, today: dt.date | None = None) -> str:
-    """The parameter file's text for a ``FitResult``."""
-    calibration = result.calibration
-    table = result.table
-    whole = table[table["year"].isna()]
-    values = {path: rounded(value, calibration.integer.get(path, False)) for path, value in result.best.values.items()}
+def render(calibration, values: dict[str, Any], *, fit_line: str, table, command: str, extends: str,
+           today: dt.date | None = None, posterior: str | None = None) -> str:
+    """The parameter file's text: the fitted ``values``, a comment block saying how they were fitted
+    (``fit_line``) and how well (``table``: one row per target with observed, simulated and met), and, for a
+    Bayesian fit, the ``posterior`` file scenarios draw their parameters from."""
+    whole = table[table["year"].isna()] if "year" in table else table
+    values = {path: rounded(value, calibration.integer.get(path, False)) for path, value in values.items()}
     lines = [
         "# yaml-language-server: $schema=../scenario.schema.json",
         "#",
@@ -53,17 +54,17 @@ def render(result, *, command: str, extends: str, today: dt.date | None = None) 
         f"# Calibration file: {display_path(calibration.file) if calibration.file else '(built in Python)'}",
         f"# Scenario run: {display_path(calibration.scenario_file) if calibration.scenario_file else calibration.scenario.name}"
         f"; targets: {display_path(calibration.targets_file) if calibration.targets_file else '(in memory)'}",
-        f"# Trials: {calibration.trials} x {calibration.replications} replications (TPE seed {calibration.seed}, "
-        f"run root seed {calibration.scenario.seed}); best trial {result.best.number + 1}; "
-        f"objective {result.objective:.4g}",
-        "# Fit per target: observed | simulated mean [90% interval] | z | met?",
+        f"# {fit_line}",
+        "# Fit per target: observed | simulated [90% interval] | met?",
     ]
     for row in whole.to_dict("records"):
         observed = (f"{fmt(row['observed_low'])}-{fmt(row['observed_high'])}" if row["rule"] == "range"
                     else fmt(row["observed"]))
         lines.append(f"#   {row['label']}: {observed} | {fmt(row['sim_mean'])} [{fmt(row['sim_p05'])}, "
-                     f"{fmt(row['sim_p95'])}] | z {fmt(row['z'])} | {'met' if row['met'] else 'NOT MET'}")
-    body = {"extends": extends, "name": "calibrated"}
+                     f"{fmt(row['sim_p95'])}] | {'met' if row['met'] else 'NOT MET'}")
+    body: dict[str, Any] = {"extends": extends, "name": "calibrated"}
+    if posterior:
+        body["posterior"] = posterior
     body.update(nest(values))
     lines.append(yaml.safe_dump(body, sort_keys=False, default_flow_style=False, allow_unicode=True).rstrip())
     return "\n".join(lines) + "\n"
@@ -82,15 +83,23 @@ def root_scenario(scenario_file: Path | str) -> Path | None:
     return None
 
 
-def write_parameters(result, path: Path | str | None = None, *, command: str = "pkosim calibrate",
-                     base: Path | str | None = None) -> Path:
+def write_parameters(calibration, values: dict[str, Any], *, fit_line: str, table, path: Path | str | None = None,
+                     command: str = "pkosim calibrate", base: Path | str | None = None,
+                     posterior: str | None = None) -> Path:
     """Write the fitted values to ``path`` (default: the calibration's output) extending ``base`` (default: the root
     of the calibrated scenario's ``extends`` chain, i.e. ``scenarios/base.yaml`` for the history scenario)."""
-    calibration = result.calibration
     path = Path(path or calibration.output)
     if base is None:
         base = root_scenario(calibration.scenario_file) if calibration.scenario_file else None
         base = base or path.resolve().parent.parent / "base.yaml"
     extends = os.path.relpath(Path(base).resolve(), path.resolve().parent)
-    atomic_write_text(path, render(result, command=command, extends=extends))
+    atomic_write_text(path, render(calibration, values, fit_line=fit_line, table=table, command=command,
+                                   extends=extends, posterior=posterior))
     return path
+
+
+def optuna_fit_line(result) -> str:
+    calibration = result.calibration
+    return (f"Trials: {calibration.trials} x {calibration.replications} replications (TPE seed {calibration.seed}, "
+            f"run root seed {calibration.scenario.seed}); best trial {result.best.number + 1}; "
+            f"objective {result.objective:.4g}")

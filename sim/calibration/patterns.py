@@ -10,7 +10,9 @@ Definitions follow the observed record so that like is compared with like:
   yearly ``wounded`` includes those who later died of wounds, while the observed tallies count them as killed);
 - the **northern share** is the share of a run's deaths among personnel of the given contingents (incidents'
   ``contingent`` column), pooled over the window;
-- the **found share** is ``ied_found / (ied_found + ied_detonated)`` pooled over the window.
+- the **found share** is ``ied_found / (ied_found + ied_detonated)`` pooled over the window;
+- the **died-of-wounds share** is ``died_of_wounds / hostile_deaths`` pooled over the window;
+- **patrols per day** in the window's first year are its patrols / days.
 
 A pattern that the tables cannot give (no ``contingent`` column, say) is left out of the result rather than
 reported as zero; a pattern that is undefined for a run (no deaths at all) is NaN for that run.
@@ -91,6 +93,11 @@ def run_patterns(yearly: pd.DataFrame, incidents: pd.DataFrame, *, northern: Ite
         out["deaths_north_share"] = northern_share(incidents, northern, years).reindex(out.index)
     if {"ied_found", "ied_detonated"} <= set(window.columns):
         out["ied_found_share"] = _ratio(sums["ied_found"], sums["ied_found"] + sums["ied_detonated"])
+    if {"died_of_wounds", "hostile_deaths"} <= set(window.columns):
+        out["died_of_wounds_share"] = _ratio(sums["died_of_wounds"], sums["hostile_deaths"])
+    if {"patrols", "days"} <= set(window.columns) and len(window):
+        first = window[window["year"] == window["year"].min()].groupby(RUN)[["patrols", "days"]].sum()
+        out[f"patrols_per_day_{int(window['year'].min())}"] = (first["patrols"] / first["days"]).reindex(out.index)
     return out.reset_index()
 
 

@@ -85,6 +85,8 @@ class Targets(StrictModel):
     hostile_deaths_by_nationality_2013_2020: ByNationality
     wounded_per_hostile_death: RangedFigure
     ied_found_before_detonation_share: RangedFigure
+    died_of_wounds_share: RangedFigure | None = None
+    patrols_per_day: YearlyFigures | None = None
     northern_contingents: NorthernContingents | None = None
     minusma_ied_victims: dict[Any, Any] | None = None
     mali_ied_incidents_2020: dict[str, Any] | None = None
@@ -165,6 +167,10 @@ def target_patterns(targets: Targets, years: list[int] | None = None) -> list[Ta
         # Means of yearly counts: the standard error of the observed mean, sd(year to year) / sqrt(years).
         out.append(Target("hostile_deaths_mean", f"hostile deaths per year, mean {span}", float(deaths.mean()),
                           float(_sd(deaths_all) / math.sqrt(n)), INTERVAL, source=src_deaths))
+    for year in years if n >= 2 else ():
+        # Each year's deaths, against the record's spread between years: the time structure (weighted half each).
+        out.append(Target(f"hostile_deaths_{year}", f"hostile deaths {year}", float(targets.hostile_deaths_per_year.values[year]),
+                          _sd(deaths_all), INTERVAL, weight=0.5, source=src_deaths))
     if n >= 3:
         # Spread: standard error of a standard deviation from n values, sd / sqrt(2 (n - 1)).
         sd = float(deaths.std(ddof=1))
@@ -198,6 +204,17 @@ def target_patterns(targets: Targets, years: list[int] | None = None) -> list[Ta
                           math.sqrt(share * (1 - share) / total), INTERVAL,
                           source=targets.hostile_deaths_by_nationality_2013_2020.source,
                           note=f"binomial standard error over {total:g} deaths 2013-2020"))
+    if targets.died_of_wounds_share is not None:
+        dow = targets.died_of_wounds_share
+        low, high = dow.range
+        out.append(Target("died_of_wounds_share", "died-of-wounds share of hostile deaths", dow.value,
+                          (high - low) / 2, RANGE, low, high, weight=0.5, source=dow.source,
+                          note="a range from other forces' data: weighted half"))
+    if targets.patrols_per_day is not None and years and years[0] in targets.patrols_per_day.values:
+        observed = targets.patrols_per_day.values[years[0]]
+        out.append(Target(f"patrols_per_day_{years[0]}", f"patrols per day {years[0]}", observed, observed / 3,
+                          INTERVAL, weight=0.5, source=targets.patrols_per_day.source,
+                          note="a count of all patrols, most of them short: scale a third of it, weighted half"))
     found = targets.ied_found_before_detonation_share
     low, high = found.range if found.range else (found.value, found.value)
     out.append(Target("ied_found_share", "share of IEDs met that were found before going off", (low + high) / 2,

@@ -105,9 +105,15 @@ def _describe(value: Any, resolved: ResolvedScenario, key: tuple[str | int, ...]
 
 
 def schema_text() -> str:
-    """The JSON Schema of scenario files, as committed in scenarios/scenario.schema.json."""
+    """The JSON Schema of scenario files, as committed in scenarios/scenario.schema.json: pydantic's schema of
+    ``Scenario`` with a partial form for files that ``extends`` another and the theatre's names as enums
+    (``sim.scenario.editor_schema``)."""
+    from sim.scenario.editor_schema import editor_schema
+    from sim.theatre import load_theatre
+
     schema = Scenario.model_json_schema()
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "pkosim scenario", **schema}
+    schema, _missing = editor_schema(schema, load_theatre("mali"))
     return json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 

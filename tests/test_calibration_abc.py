@@ -1,0 +1,70 @@
+"""Bayesian calibration (ABC-SMC): the distance, the posterior's summaries, resampling, and a small recovery test."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibration import abc
+from sim.calibration.config import Prior, load_calibration
+from sim.calibration.posterior import recovery
+from sim.calibration.targets import INTERVAL, RANGE, Target
+from sim.output import RunOutput
+from sim.runner import scenarios as runner_scenarios
+
+
+def test_a_range_target_costs_nothing_inside_and_grows_outside():
+    t = Target("x", "x", 0.5, 0.1, RANGE, 0.4, 0.6)
+    assert abc.z_of(t, 0.45) == 0.0
+    assert abc.z_of(t, 0.8) == pytest.approx(2.0)
+    assert abc.z_of(Target("y", "y", 10.0, 2.0, INTERVAL), 6.0) == pytest.approx(-2.0)
+    assert abc.z_of(t, math.nan) == 5.0
+
+
+def test_the_distance_weighs_each_target():
+    targets = [Target("a", "a", 0.0, 1.0, INTERVAL, weight=1.0), Target("b", "b", 0.0, 1.0, INTERVAL, weight=0.25)]
+    assert abc.Distance(targets)({"a": 3.0, "b": 4.0}, {}) == pytest.approx(math.sqrt(9 + 4))
+
+
+def test_weighted_quantiles_and_deterministic_resampling():
+    particles = pd.DataFrame({"p": [1.0, 2.0, 3.0], "weight": [0.1, 0.1, 0.8]})
+    assert abc.weighted_quantile(particles["p"], particles["weight"], 0.5) == 3.0
+    a, b = abc.resample(particles, 200, seed=4), abc.resample(particles, 200, seed=4)
+    pd.testing.assert_frame_equal(a, b)
+    assert 0.74 < (a["p"] == 3.0).mean() < 0.86
+
+
+def synthetic_run(scenario, seed) -> RunOutput:
+    """A stand-in for the model whose deaths depend on one parameter (killed per detonation) plus noise."""
+    rng = np.random.default_rng(seed)
+    years = list(range(scenario.start.year, scenario.end.year + 1))
+    rate = 30.0 * scenario.ieds.killed_per_detonation
+    deaths = rng.poisson(rate, len(years))
+    yearly = pd.DataFrame({"year": years, "days": 365, "hostile_deaths": deaths, "wounded": deaths * 4,
+                           "died_of_wounds": deaths // 4, "ied_found": 10, "ied_detonated": 10, "patrols": 46 * 365})
+    dates = [date(y, 6, 1 + i) for y, d in zip(years, deaths) for i in range(int(min(d, 25)))]
+    incidents = pd.DataFrame({"date": pd.to_datetime(dates), "killed": 1, "died_of_wounds": 0,
+                              "contingent": "Chad"})
+    return RunOutput(yearly=yearly, daily=None, incidents=incidents)
+
+
+def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path):
+    calibration = load_calibration()
+    calibration.scenario = runner_scenarios.with_overrides(calibration.scenario, {"start": "2015-01-01",
+                                                                                    "end": "2018-12-31"})
+    calibration.parameters = {"ieds.killed_per_detonation": Prior(low=0.1, high=2.0)}
+    calibration.integer = {}
+    settings = abc.AbcSettings(population=20, generations=3, replications=3, max_simulations=400, seed=11)
+    truth = {"ieds.killed_per_detonation": 0.8}
+    years = abc.fit_years(calibration.targets, calibration.scenario)
+    observed = abc.PatternModel(calibration, settings, years, synthetic_run)(truth)
+    result = abc.fit(calibration, settings, tmp_path, workers=1, observed=observed, run_fn=synthetic_run)
+    table = recovery(result, truth)
+    assert table["inside"].all(), table
+    low, high = result.interval("ieds.killed_per_detonation")
+    assert high - low < 1.0          # narrower than the prior (0.1-2.0): the data told the fit something
+    assert result.particles["weight"].sum() == pytest.approx(1.0)

@@ -1,9 +1,9 @@
 """A sweep batch as the exploration commands see it: the design's inputs per point, their ranges, and one outcome
 value per design point and replication.
 
-A sweep batch (``sweep:`` in the scenario, docs/results.md) records its design in the manifest (``design``: method,
-parameter dotted paths, one mapping of values per point) and the sweep specification in the resolved scenario
-(``scenario.sweep.parameters``: ``low``/``high`` or grid ``values``). Both are data to validate, not to trust:
+A sweep batch (``sweep:`` in the scenario, docs/results.md) records its design in brief in the manifest (``design``:
+method, parameter dotted paths, number of points), the points in ``design.parquet`` (one row per point) and the sweep
+specification in the resolved scenario (``scenario.sweep.parameters``: ``low``/``high`` or grid ``values``). Both are data to validate, not to trust:
 ``read_sweep`` checks them and refuses a batch that is not a sweep with a one-line ``PkosimError``.
 
 The outcome of a run is a metric's value for one calendar year or the whole run (``analysis.summary.run_values``:
@@ -19,11 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis.metrics import Metric, metric as metric_meta
 from analysis.results import Batch
 from analysis.summary import ALL, run_values
 from sim.errors import PkosimError
+from sim.runner.store import DESIGN, read_regular_file
 
 METHODS = ("grid", "latin_hypercube", "sobol", "morris")
 
@@ -55,6 +58,26 @@ def _number(value, where: str) -> float:
     return float(value)
 
 
+def _design_points(batch: Batch, parameters: list[str], points: int) -> list[list[float]]:
+    """The values of ``design.parquet`` (columns ``point`` and the swept parameters, one row per point), checked
+    against the manifest's design."""
+    path = batch.path / DESIGN
+    try:
+        table = pq.read_table(pa.BufferReader(read_regular_file(path)))
+    except FileNotFoundError:
+        raise PkosimError(f"{path}: missing; the sweep's design points are lost") from None
+    except (OSError, pa.ArrowException) as error:
+        raise PkosimError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0][:100]}); "
+                          "the batch is damaged") from None
+    if table.column_names != ["point", *parameters] or table.num_rows != points:
+        raise PkosimError(f"{path}: columns or rows differ from the manifest's design "
+                          f"({points} point(s) of {', '.join(parameters)}); the batch was edited")
+    if table["point"].to_pylist() != list(range(points)):
+        raise PkosimError(f"{path}: points are not numbered 0..{points - 1}; the batch was edited")
+    columns = {p: table[p].to_pylist() for p in parameters}
+    return [[_number(columns[p][i], f"{path}: design point {i}, {p}") for p in parameters] for i in range(points)]
+
+
 def read_sweep(batch: Batch) -> SweepDesign:
     """The validated design of ``batch``; ``PkosimError`` if the batch is not a sweep or its design is damaged."""
     design = batch.manifest.get("design")
@@ -67,14 +90,9 @@ def read_sweep(batch: Batch) -> SweepDesign:
     parameters = design.get("parameters")
     points = design.get("points")
     if (not isinstance(parameters, list) or not parameters or not all(isinstance(p, str) for p in parameters)
-            or not isinstance(points, list) or not points):
+            or isinstance(points, bool) or not isinstance(points, int) or points < 1):
         raise PkosimError(f"{batch.path}: manifest.json design has no parameters or points; the manifest is damaged")
-    rows = []
-    for i, point in enumerate(points):
-        if not isinstance(point, dict) or set(point) != set(parameters):
-            raise PkosimError(f"{batch.path}: manifest.json design point {i} does not set exactly the swept "
-                              f"parameters {', '.join(parameters)}")
-        rows.append([_number(point[p], f"{batch.path}: design point {i}, {p}") for p in parameters])
+    rows = _design_points(batch, parameters, points)
     inputs = pd.DataFrame(rows, columns=parameters).rename_axis("point")
     spec = ((batch.scenario.get("sweep") or {}).get("parameters") or {})
     bounds = {}

@@ -116,6 +116,17 @@ def test_a_batch_without_a_sweep_is_refused_in_one_line(batches, capsys):
     assert "not a sweep" in err[0]
 
 
+def test_a_damaged_design_file_is_refused_in_one_line(batches, tmp_path, capsys):
+    import shutil
+    copy = tmp_path / "morris"
+    shutil.copytree(batches["morris"].path, copy)
+    (copy / "design.parquet").write_bytes(b"not parquet")
+    code = main(["sensitivity", str(copy)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "design.parquet" in err[0] and "damaged" in err[0]
+
+
 def test_a_metric_that_does_not_vary_is_refused(batches):
     with pytest.raises(PkosimError, match="same at every design point"):
         analyse(batches["morris"], "coverage", "2015")

@@ -14,11 +14,15 @@ be placed in a ``SolaraViz`` page or a notebook.
 
 from __future__ import annotations
 
+from html import escape
+
 import solara
 
 from pkosim.view import server
 from pkosim.view.components import Charts, Clock, TheatreMap
+from pkosim.view.observe import DEATHS
 from pkosim.view.replay import Replay
+from sim.metrics import REGISTRY
 
 TICK_MS = 200          # the play clock's tick (clock.vue): at most five moves a second
 # Speed: days per move. The next move starts a tick after the last one arrived, so the fastest speeds run as fast as
@@ -48,10 +52,43 @@ CSS = """
 
 
 def difference_text(replay: Replay, day: int) -> str:
-    a, b = (int(round(replay.frame(day, i).values["hostile_deaths"])) for i in (0, 1))
-    diff = b - a
-    return (f"Hostile deaths since {replay.first_date}: {replay.runs[0].label} {a}, {replay.runs[1].label} {b}; "
-            f"difference {diff:+d}")
+    """'Hostile deaths since 2023-07-01: a 3, b 5; difference +2' (second run minus first)."""
+    a, b = (int(round(replay.frame(day, i).values[DEATHS])) for i in (0, 1))
+    return (f"{REGISTRY[DEATHS].label} since {replay.first_date}: {replay.runs[0].label} {a}, "
+            f"{replay.runs[1].label} {b}; difference {replay.deaths_difference(day):+d}")
+
+
+@solara.component
+def Header(replay: Replay, config: server.ViewConfig):
+    """The scenarios shown and the run seed, so that a run seen here can be found again in a batch's tables."""
+    with solara.Div(classes=["pk-head"]):
+        solara.Text(" vs ".join(run.label for run in replay.runs), classes=["pk-title"])
+        solara.Text(f"run seed {replay.seed_label} (replication {config.run + 1} of pkosim run --seed {config.seed}; "
+                    f"{'both runs on the same random numbers' if replay.paired else 'one run'})", classes=["pk-seed"])
+
+
+@solara.component
+def Controls(day: int, n_days: int, playing: bool, speed: solara.Reactive, on_play_pause, on_step, on_seek, on_tick):
+    """Play / pause, step, the date slider, the days per move, and the play clock."""
+    with solara.Div(classes=["pk-controls"]):
+        solara.Button("Pause" if playing else "Play", on_click=on_play_pause, color="primary", classes=["pk-play"])
+        solara.Button("Step", on_click=on_step, classes=["pk-step"], disabled=day >= n_days - 1)
+        solara.SliderInt("Day", value=day, min=0, max=n_days - 1, on_value=on_seek, thumb_label=False)
+        solara.Text("per move:", classes=["pk-daycount"])
+        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["pk-speed"])
+        Clock(playing=playing, day=day, interval_ms=TICK_MS, event_tick=on_tick)
+
+
+@solara.component
+def Status(replay: Replay, day: int):
+    """The day's date and, for a pair, the running difference in deaths."""
+    with solara.Div(classes=["pk-head"]):
+        solara.Text(replay.frame(day).date, classes=["pk-date"])
+        solara.Text(f"day {day + 1} of {replay.n_days} ({replay.first_date} to {replay.last_date})",
+                    classes=["pk-daycount"])
+        if replay.paired:
+            solara.HTML(tag="span", unsafe_innerHTML=escape(difference_text(replay, day)), classes=["pk-diff"],
+                        attributes={"data-value": str(replay.deaths_difference(day))})
 
 
 @solara.component
@@ -63,13 +100,9 @@ def Events(replay: Replay, day: int):
         solara.Text("Scenario events", style={"font-weight": "600"})
         if not recent:
             solara.Text(" none yet")
-        items = "".join(f'<li class="{"pk-today" if date == today else ""}">{date}: {solara_escape(text)}</li>'
+        items = "".join(f'<li class="{"pk-today" if date == today else ""}">{date}: {escape(text)}</li>'
                         for date, text in recent)
         solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["pk-event-list"])
-
-
-def solara_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @solara.component
@@ -85,6 +118,7 @@ def Page():
     specs = solara.use_memo(replay.chart_specs, [])
 
     def go_to(target: int, *, reset: bool = False) -> None:
+        """Every move goes here: step the models if needed, send each drawing what takes it to ``target``."""
         target = replay.ensure(target)
         shown = -1 if reset else day.value
         if target == shown:
@@ -115,35 +149,14 @@ def Page():
             playing.set(False)
 
     def resync(_data=None) -> None:
-        go_to(day.value, reset=True)
+        go_to(day.value, reset=True)     # a drawing missed an update (map.vue, charts.vue): send it all again
 
-    frame = replay.frame(day.value)
-    labels = [run.label for run in replay.runs]
-    solara.Title("pkosim view: " + " vs ".join(labels))
+    solara.Title("pkosim view: " + " vs ".join(run.label for run in replay.runs))
     solara.Style(CSS)
     with solara.Column(classes=["pk-page"], gap="8px"):
-        with solara.Div(classes=["pk-head"]):
-            solara.Text(" vs ".join(labels), classes=["pk-title"])
-            solara.Text(f"run seed {replay.seed_label} (replication {config.run + 1} of pkosim run --seed "
-                        f"{config.seed}; {'both runs on the same random numbers' if replay.paired else 'one run'})",
-                        classes=["pk-seed"])
-        with solara.Div(classes=["pk-controls"]):
-            solara.Button("Pause" if playing.value else "Play", on_click=play_pause, color="primary",
-                          classes=["pk-play"])
-            solara.Button("Step", on_click=step, classes=["pk-step"], disabled=day.value >= replay.n_days - 1)
-            solara.SliderInt("Day", value=day.value, min=0, max=replay.n_days - 1, on_value=seek,
-                             thumb_label=False)
-            solara.Text("per move:", classes=["pk-daycount"])
-            solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["pk-speed"])
-            Clock(playing=playing.value, day=day.value, interval_ms=TICK_MS, event_tick=tick)
-        with solara.Div(classes=["pk-head"]):
-            solara.Text(frame.date, classes=["pk-date"])
-            solara.Text(f"day {day.value + 1} of {replay.n_days} ({replay.first_date} to {replay.last_date})",
-                        classes=["pk-daycount"])
-            if replay.paired:
-                solara.HTML(tag="span", unsafe_innerHTML=solara_escape(difference_text(replay, day.value)),
-                            classes=["pk-diff"],
-                            attributes={"data-value": str(replay.deaths_difference(day.value))})
+        Header(replay, config)
+        Controls(day.value, replay.n_days, playing.value, speed, play_pause, step, seek, tick)
+        Status(replay, day.value)
         with solara.Div(classes=["pk-main"]):
             with solara.Div(classes=["pk-maps"]):
                 for i, run in enumerate(replay.runs):

@@ -60,6 +60,7 @@ def _quiet_solara() -> None:
     settings.telemetry.mixpanel_enable = False
     settings.main.mode = "production"
     settings.theme.show_banner = False
+    settings.kernel.cull_timeout = "2m"    # free the models of a tab whose connection dropped (default: 24 h)
     settings.theme.title = "pkosim view"
 
 

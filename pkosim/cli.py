@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "sim.calibration.cli",
     "analysis.cli",
     "pkosim.study",
+    "pkosim.ledger",
+    "pkosim.score",
 ]
 
 

@@ -94,6 +94,7 @@ class Camp(mesa.Agent):
         self.last_order_day = -math.inf
         self.next_rotation_day = 0.0
         self.received_equipment_t = 0.0      # equipment other closing camps sent here
+        self._use_t = 0.0
         self.withdrawal: Withdrawal | None = None
         self.finished = False
         self.open = False                    # set each morning (refresh_open) and on closing
@@ -131,13 +132,15 @@ class Camp(mesa.Agent):
         self.persons = float(sum(troops.values()))
         self.training = (sum(n * self.model.profile(c).counter_ied_training for c, n in troops.items()) / self.persons
                          if self.persons > 0 else 0.0)
+        self._use_t = self.persons * self.model.params.camps.supply_kg_per_person_day / KG_PER_TONNE
 
     def garrison_mix(self) -> dict[str, float]:
         """Share of the garrison by contingent."""
         return {c: n / self.persons for c, n in self.garrison.items()} if self.persons > 0 else {}
 
     def consumption_t(self) -> float:
-        return self.persons * self.model.params.camps.supply_kg_per_person_day / KG_PER_TONNE
+        """Tonnes of supplies the garrison uses a day (cached with the garrison: asked for every day)."""
+        return self._use_t
 
     def set_year(self, year: int) -> None:
         """Garrison from the theatre's camp-year record (kept while withdrawing, when people are moving out)."""
@@ -192,10 +195,10 @@ class Camp(mesa.Agent):
     def step(self) -> None:
         """Consume, order resupply, rotate, and withdraw if closing (only called while open)."""
         m, p = self.model, self.model.params.camps
+        use = self._use_t
         if not self.stocked:                     # first day open: fill the stock
-            self.stock_t = p.initial_stock_days * self.consumption_t()
+            self.stock_t = p.initial_stock_days * use
             self.stocked = True
-        use = self.consumption_t()
         if self.hub is not None:
             self.stock_t = max(0.0, self.stock_t - use)
             if self.stock_t < p.critical_stock_days * use:
@@ -206,14 +209,14 @@ class Camp(mesa.Agent):
             self.withdrawal.step()
         if self.hub is None:
             return
-        self._order_supplies(use)
+        if self.stock_t + self.en_route_t < p.reorder_stock_days * use:
+            self._order_supplies(use)
         if self.withdrawal is None and m.day >= self.next_rotation_day:
             self._rotate()
 
     def _order_supplies(self, use: float) -> None:
+        """Stock and supplies on the road are below the reorder level: send a resupply convoy, or fly supplies in."""
         m, p = self.model, self.model.params.camps
-        if self.stock_t + self.en_route_t >= p.reorder_stock_days * use:
-            return
         route = m.roads.route(self.hub, self.name) if m.roads.connected(self.hub, self.name) else None
         factor = m.posture.route_factor(self, route) if route is not None else 0.0
         blocked = route is None or m.host_state.convoys_held(self.hub) or factor <= m.params.posture.min_movement_factor

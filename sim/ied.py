@@ -180,3 +180,8 @@ class IedField:
     @property
     def emplaced(self) -> int:
         return int(self.count.sum())
+
+    @property
+    def laid(self) -> int:
+        """Devices laid since the run began (warm-up included)."""
+        return len(self._segment)

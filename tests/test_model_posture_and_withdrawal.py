@@ -186,15 +186,15 @@ def test_a_longer_truck_hold_delays_withdrawal_convoys_and_leaves_more_equipment
 
 
 def test_a_mid_history_scenario_starts_warmed_up(withdrawal):
-    """The 2023 run starts with devices on the roads and groups that know the traffic (the first half of 2023 is
-    simulated unrecorded) and with France gone (earlier events applied at set-up)."""
+    """The 2023 run starts after devices were laid and with groups that know the traffic (the first half of 2023
+    is simulated unrecorded), and with France gone (earlier events applied at set-up)."""
     model = PeacekeepingModel(scenario=withdrawal, seed=2)
     assert model.air.french_bases_left >= {"Gao", "Kidal", "Tessalit", "Timbuktu"}
     assert model.host_state.refusal_share == pytest.approx(0.24)          # from October 2022
     while model.today < withdrawal.start:
         model.step()
     assert model.host_state.refusal_share == pytest.approx(0.241)         # from 2023-01-01, inside the warm-up
-    assert model.ieds.emplaced > 0
+    assert model.ieds.laid > 0                          # armed groups have been at work
     assert all(group.traffic.sum() > 0 for group in model.groups)
     out = None
     while model.running:

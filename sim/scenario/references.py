@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -72,10 +72,6 @@ def _check_window(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
         yield ("start",), f"{scenario.start} is outside the theatre's data: {where}"
     if not first <= scenario.end <= last:
         yield ("end",), f"{scenario.end} is outside the theatre's data: {where}"
-    warm = scenario.start - timedelta(days=scenario.warmup_days)
-    if scenario.warmup_days and first <= scenario.start and warm < first:
-        yield ("warmup_days",), (f"{scenario.warmup_days} days of warm-up would start on {warm}, before the "
-                                 f"theatre's data: {where}")
 
 
 def _check_numbers(raw: Any, validated: Any, path: KeyPath = ()) -> Iterator[Finding]:

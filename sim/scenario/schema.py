@@ -91,7 +91,7 @@ class Scenario(StrictModel):
     theatre: str = Field("mali", description="Theatre data set (sim/theatres/<theatre>/).")
     start: date = Field(..., description="First simulated day.")
     end: date = Field(..., description="Last simulated day (inclusive).")
-    warmup_days: int = Field(0, ge=0, le=3650, description="Days simulated before start and not recorded, so that a scenario starting mid-history starts from a warmed-up state (armed groups that have learned the traffic, devices on the roads, stocks and convoys under way). Events dated before the warm-up are applied when the model is built.")
+    warmup_days: int = Field(0, ge=0, le=3650, description="Days simulated before start and not recorded, so that a run starts from a warmed-up state (armed groups that have learned the traffic, devices on the roads, stocks and convoys under way). Events dated before the warm-up are applied when the model is built; warm-up days before the theatre's data use its first recorded year's garrisons.")
     replications: int = Field(20, ge=1, le=100_000, description="Seeded replications per design point.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed; replication k gets SeedSequence(seed, spawn_key=(k,)).")
     roads: RoadParams = Field(default_factory=RoadParams)

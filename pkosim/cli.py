@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "analysis.explore_cli",
     "pkosim.attribute",
     "pkosim.study",
+    "pkosim.ledger",
+    "pkosim.score",
 ]
 
 

@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "pkosim.attribute",
     "pkosim.study",
     "pkosim.view.cli",
+    "pkosim.ledger",
+    "pkosim.score",
 ]
 
 

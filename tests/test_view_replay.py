@@ -77,6 +77,15 @@ def test_a_run_watched_by_the_view_gives_the_same_results_as_simulate(scenarios,
     pd.testing.assert_frame_equal(watched.incidents, alone.incidents)
 
 
+def test_the_view_runs_replication_k_with_posterior_draw_k_as_pkosim_run_does():
+    """The header's promise: the run shown is replication k of ``pkosim run``, parameters as well as seed."""
+    scenario = load_scenario(ROOT / "tests" / "posterior_fixtures" / "withdrawal_short.yaml")
+    shown = Replay([scenario], seed=SEED, run=2).runs[0].model.params
+    assert shown.ieds.killed_per_detonation == scenario.for_replication(2).ieds.killed_per_detonation
+    assert shown.ieds.killed_per_detonation != scenario.ieds.killed_per_detonation
+    assert shown.armed_groups["jnim"].ieds_per_week == scenario.for_replication(2).armed_groups["jnim"].ieds_per_week
+
+
 def test_a_convoy_is_drawn_on_the_road_segment_it_is_driving(pair):
     run = pair.runs[0]
     segments = run.layer["segments"]

@@ -1,8 +1,9 @@
 """One run, or two runs in lockstep, kept day by day so that the view can go back, and the updates the browser
 needs to move from the day it shows to another.
 
-A paired replay builds both models from the same run seed (replication ``run`` of root seed ``seed``, as
-``pkosim run`` does: ``sim.runner.seeds.run_seed``), so wherever the two scenarios use their random numbers the same
+A paired replay builds both models as ``pkosim run`` builds replication ``run`` of root seed ``seed``: with the run
+seed ``sim.runner.seeds.run_seed(seed, run)`` and, for a scenario with a posterior, draw ``run`` of its parameters
+(``Scenario.for_replication``), so wherever the two scenarios use their random numbers the same
 way they draw the same numbers (common random numbers): the difference between the maps is the effect of the change,
 not noise. Both runs must cover the same window, so that day k of one is day k of the other.
 
@@ -72,7 +73,7 @@ class Replay:
     def __init__(self, scenarios, seed: int, run: int = 0):
         check_same_window(scenarios)
         self.seed_label = seed_label(seed, run)
-        self.runs = [start_run(s, run_seed(seed, run)) for s in scenarios]
+        self.runs = [start_run(s.for_replication(run), run_seed(seed, run)) for s in scenarios]
         self.n_days = len(self.runs[0].model.dates)
         self.first_date = self.runs[0].model.dates[0].date().isoformat()
         self.last_date = self.runs[0].model.dates[-1].date().isoformat()

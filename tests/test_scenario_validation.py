@@ -13,6 +13,7 @@ import pkosim
 from pkosim.cli import main
 from sim.errors import ScenarioError
 from sim.scenario import check_scenario, load_scenario, resolve_scenario
+from sim.scenario.events import EVENT_CLASSES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -278,3 +279,16 @@ def test_warnings_are_printed_with_the_problems_of_an_invalid_file(here, capsys)
 def test_no_shipped_scenario_has_warnings() -> None:
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         assert resolve_scenario(path).warnings == (), path.name
+
+
+# ------------------------------------------------------------------------------------------ event documentation
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=[c.__name__ for c in EVENT_CLASSES])
+def test_every_event_kind_has_a_documented_example_that_validates(cls, here) -> None:
+    event_id, _, flow = cls.example.partition(": ")
+    text = (f"name: example\nstart: 2014-01-01\nend: 2023-12-31\narmed_groups:\n  jnim: {{sectors: [North]}}\n"
+            f"events:\n  {event_id}: {flow}\n")
+    event = load_scenario(write(here, "example.yaml", text)).events[event_id]
+    assert isinstance(event, cls)
+    assert all(name in flow for name, field in cls.model_fields.items() if field.is_required())
+    assert all(field.description for field in cls.model_fields.values()), "every field is described"

@@ -25,7 +25,7 @@ from analysis.results import find_batches
 from analysis.summary import summarize, write_summary
 from sim import __version__
 from sim.calibration.report import check_batch, not_met, verdict, write_check
-from sim.errors import PkosimError, ScenarioError
+from sim.errors import PkosimError, RunsFailedError, ScenarioError
 from sim.runner import run_batch
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.base import StrictModel
@@ -92,7 +92,8 @@ def _point_latest(out: Path, folder: Path) -> None:
 
 def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standard_study"), *,
               replications: int | None = None, workers: int | None = None, quiet: bool = False) -> Path:
-    """Run every scenario of the study and write its tables and reports; return the index page."""
+    """Run every scenario of the study and write its tables and reports; return the index page. Runs that fail are
+    left out of the reports; the study is written all the same, then ``RunsFailedError`` (exit code 1) says so."""
     if replications is not None and replications < 1:
         raise PkosimError(f"replications must be >= 1, got {replications}")
     study, scenario_groups, files = load_study(study_file)
@@ -124,7 +125,8 @@ def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standa
     index = write_text(folder / "index.html", page)
     _point_latest(out, folder)
     if failed:
-        raise PkosimError(f"{failed} run(s) failed; results so far are in {folder} (see failures/ in each batch)")
+        raise RunsFailedError(f"pkosim study: {failed} run(s) failed; the study in {folder} leaves them out "
+                              f"(tracebacks in the failures/ folder of each batch under {folder / 'batches'})")
     return index
 
 

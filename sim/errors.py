@@ -38,6 +38,12 @@ class PkosimError(Exception):
         return [str(self)]
 
 
+class RunsFailedError(PkosimError):
+    """The command finished, but some runs failed (their tracebacks are in the batches' ``failures/``)."""
+
+    exit_code = EXIT_RUNS_FAILED
+
+
 class PkosimEnvironmentError(PkosimError):
     """The machine, not the input, stopped the command: disk full, no permission, read-only folder, lock held."""
 

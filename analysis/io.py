@@ -31,6 +31,8 @@ SIGNATURES = (
     ("summary", lambda head: head.startswith(b"# Summary\n")),
     ("comparison table", lambda head: head.startswith(b"baseline,scenario,metric,unit,year")),
     ("comparison", lambda head: head.startswith(b"# Comparison against ")),
+    ("prediction score page", lambda head: b"<title>pkosim score:" in head),
+    ("prediction score", lambda head: head.startswith(b"# Prediction score: ")),
 )
 
 

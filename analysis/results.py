@@ -94,6 +94,17 @@ class Batch:
         return str(self.manifest.get("scenario_hash", "unknown"))
 
     @property
+    def posterior(self) -> dict | None:
+        """The posterior the replications drew their parameters from (files, hashes, number of draws, parameters;
+        ``sim.scenario.posterior.summary``), or None: fixed parameters."""
+        data = self.scenario.get("posterior")
+        if not isinstance(data, dict):
+            return None
+        from sim.scenario.posterior import summary
+
+        return summary(data)
+
+    @property
     def root_seed(self):
         return self.manifest.get("root_seed")
 
@@ -364,6 +375,11 @@ def find_batches(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list
     for reason in skipped:
         note(f"skipping {reason}")
     return batches
+
+
+def posteriors(batches: Iterable[Batch]) -> dict[str, dict | None]:
+    """Scenario -> the posterior its replications drew their parameters from (``Batch.posterior``), or None."""
+    return {b.name: b.posterior for b in batches}
 
 
 def put_first(batches: Sequence[Batch], name: str | None) -> list[Batch]:

@@ -23,7 +23,11 @@ COMMAND_MODULES = [
     "sim.runner.cli",
     "sim.calibration.cli",
     "analysis.cli",
+    "analysis.explore_cli",
+    "pkosim.attribute",
     "pkosim.study",
+    "pkosim.ledger",
+    "pkosim.score",
 ]
 
 

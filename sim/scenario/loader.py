@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError, in_file_order
+from sim.scenario import posterior as posterior_key
 from sim.scenario.messages import describe_error, normalise_loc
 from sim.scenario.references import check_references, check_warnings
 from sim.scenario.salvage import WINDOW_KEYS, is_under, misspelt_entries, salvage
@@ -115,6 +116,7 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument,
     document = read_yaml(path, display_path(path), keep_going=True)
     if ("extends",) in document.unreadable:  # which file this one builds on is unknown: nothing else can be checked
         raise ScenarioError(document.problems)
+    posterior_key.resolve_path(document.data, path.parent)  # relative to the file that writes it, like extends
     parent_ref = document.data.pop("extends", None)
     extends_position = document.positions.pop(("extends",), None)
     if parent_ref is None:
@@ -259,14 +261,49 @@ def check_scenario(path: str | Path) -> Validation:
         document, _files = _read_chain(Path(path))
     except ScenarioError as error:
         return Validation(None, tuple(error.problems), tuple(error.warnings))
-    return check_document(document)
+    _read_posterior(document)
+    return _check_with_posterior(document)
+
+
+def _read_posterior(document: YamlDocument) -> None:
+    """Replace the ``posterior:`` path in the merged data by the draws it names (``sim.scenario.posterior``). A
+    posterior that cannot be used is a problem of the document, and left out like any value that cannot be read,
+    so that the rest of the scenario is still checked in the same pass."""
+    ref = document.data.get("posterior")
+    if ref is None:
+        return
+    if not isinstance(ref, str) or not ref.strip():
+        problems = [problem_at(document, ("posterior",), "must be the path of a posterior file (e.g. posterior.yaml), "
+                                                         f"or null, got {show_value(ref)}")]
+    else:
+        try:
+            document.data["posterior"] = posterior_key.read_posterior(Path(ref), display_path(Path(ref)))
+            return
+        except posterior_key.PosteriorFileError as error:
+            problems = [problem_at(document, ("posterior",), str(error))]
+        except ScenarioError as error:  # the posterior's YAML itself, located in it
+            problems = list(error.problems)
+    document.problems.extend(problems)
+    document.unreadable.add(("posterior",))
+    del document.data["posterior"]
+
+
+def _check_with_posterior(document: YamlDocument) -> Validation:
+    """``check_document``, then whether the posterior's draws fit the scenario (``posterior.problems``): only where
+    a file is loaded, not for every ``with_overrides`` copy."""
+    validation = check_document(document)
+    message = posterior_key.problems(validation.scenario) if validation.scenario is not None else None
+    if message is None:
+        return validation
+    return Validation(None, (problem_at(document, ("posterior",), message),), validation.warnings)
 
 
 def resolve_scenario(path: str | Path) -> ResolvedScenario:
     """Load, merge and validate a scenario file; raise ``ScenarioError`` listing every problem found (and the
     warnings, which alone never raise: they are in ``ResolvedScenario.warnings``)."""
     document, files = _read_chain(Path(path))
-    validation = check_document(document)
+    _read_posterior(document)
+    validation = _check_with_posterior(document)
     scenario = _validated(validation)
     return ResolvedScenario(scenario, document.data, document.positions, files, validation.warnings)
 
@@ -304,6 +341,8 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
     data = scenario.model_dump(mode="json")
     for key in BATCH_KEYS:
         data.pop(key, None)
+    if data.get("posterior", ...) is None:
+        del data["posterior"]  # absent rather than null: a scenario without a posterior keeps its hash
     return data
 
 

@@ -110,6 +110,15 @@ def test_a_bad_posterior_is_one_located_line_and_exit_code_2(case, tmp_path, cap
         load_scenario(path)
 
 
+def test_a_bad_posterior_does_not_hide_the_scenarios_other_problems(tmp_path):
+    path = scenario_file(tmp_path / "s.yaml", "posterior: nowhere.yaml\nseed: -1")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    keys = [problem.key for problem in raised.value.problems]
+    assert keys == ["posterior", "seed"]
+    assert "nowhere.yaml not found" in raised.value.problems[0].message
+
+
 def test_show_gives_the_posterior_by_its_files_and_size_not_every_draw(capsys):
     assert main(["show", str(FIXTURES / "withdrawal_short.yaml")]) == 0
     shown = yaml.safe_load(capsys.readouterr().out)["posterior"]

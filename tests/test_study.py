@@ -111,3 +111,26 @@ def test_impossible_replications_are_refused_before_anything_runs(tmp_path):
     with pytest.raises(PkosimError, match="replications must be >= 1, got 0"):
         run_study(SCENARIOS / "studies" / "standard.yaml", tmp_path / "out", replications=0)
     assert not (tmp_path / "out").exists()
+
+
+def _failing_run_batch(*args, **kwargs):
+    """The study's runner with a model whose run 1 of every batch fails."""
+    from sim.runner import run_batch
+    from sim.simulation import simulate
+
+    def fail_run_1(scenario, seed):
+        if seed.spawn_key[-1] == 1:
+            raise ZeroDivisionError("run 1 divides by zero")
+        return simulate(scenario, seed)
+
+    return run_batch(*args, **kwargs, run_fn=fail_run_1)
+
+
+def test_a_study_with_failed_runs_is_written_and_exits_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("pkosim.study.run_batch", _failing_run_batch)
+    study = _write_study(tmp_path)
+    assert main(["study", str(study), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "pkosim study: 2 run(s) failed; the study in" in err
+    assert (tmp_path / "out" / "latest" / "index.html").is_file()
+    assert "2 run(s) failed" in (tmp_path / "out" / "latest" / "index.html").read_text()

@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Every problem and warning of each file, one located line each (problems first); warnings alone leave a
+    file valid and the exit code 0."""
     failed = 0
     for file in args.files:
         try:
@@ -43,7 +45,10 @@ def run_validate(args: argparse.Namespace) -> int:
             for line in error.lines():
                 print(line, file=sys.stderr)
         else:
-            print(f"{file}: ok ({resolved.scenario.name}, {resolved.scenario.start}..{resolved.scenario.end})")
+            for warning in resolved.warnings:
+                print(warning, file=sys.stderr)
+            noted = f", {len(resolved.warnings)} warning(s)" if resolved.warnings else ""
+            print(f"{file}: ok ({resolved.scenario.name}, {resolved.scenario.start}..{resolved.scenario.end}{noted})")
     if failed:
         print(f"{failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import html
 from analysis.io import write_text
-from analysis.results import Batch, find_batches
+from analysis.results import Batch, find_batches, replications_text
 from sim.errors import PkosimError
 from sim.scenario.cli import flatten as scenario_paths
 
@@ -214,7 +214,7 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
     forest, figure_list = _figures(batches, effects is not None) if figures else (None, [])
     start, end = base.window
     subtitle = [base.description] if base.description else []
-    subtitle.append(f"{start} to {end}; {base.n_ok} replications per scenario; "
+    subtitle.append(f"{start} to {end}; {replications_text(batches)} per scenario; "
                     + (f"{len(batches) - 1} alternative(s) compared with {base.name}." if len(batches) > 1
                        else "one scenario."))
     toc = [(i, label) for i, label, show in (

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.metrics import KEY_METRICS, metric
-from analysis.results import Batch, find_batches
+from analysis.results import Batch, find_batches, replications_text
 from sim.metrics import REGISTRY
 
 ALL = "all"
@@ -163,7 +163,7 @@ def write_summary(dirs, out_dir=None, metrics: Sequence[str] | None = None) -> t
     out = Path(out_dir) if out_dir else batches[0].path
     csv_path = write_text(out / "summary.csv", table.to_csv(index=False))
     header = "# Summary\n\n" + "\n".join(
-        f"- **{b.name}**: {b.n_ok} replications, root seed {b.root_seed}, pkosim {b.version}, "
+        f"- **{b.name}**: {replications_text([b])}, root seed {b.root_seed}, pkosim {b.version}, "
         f"scenario hash `{b.scenario_hash}`" for b in batches) + "\n\n"
     md_path = write_text(out / "summary.md", header + to_markdown(display_table(table)))
     return table, {"csv": str(csv_path), "md": str(md_path)}

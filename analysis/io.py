@@ -31,6 +31,13 @@ SIGNATURES = (
     ("summary", lambda head: head.startswith(b"# Summary\n")),
     ("comparison table", lambda head: head.startswith(b"baseline,scenario,metric,unit,year")),
     ("comparison", lambda head: head.startswith(b"# Comparison against ")),
+    ("sensitivity table", lambda head: head.startswith(b"metric,year,unit,method,parameter,")),
+    ("sensitivity", lambda head: head.startswith(b"# Sensitivity of ")),
+    ("discovery table", lambda head: head.startswith(b"box,parameter,low,high,")),
+    ("discovery trajectory", lambda head: head.startswith(b"box,step,coverage,")),
+    ("discovery", lambda head: head.startswith(b"# Scenario discovery: ")),
+    ("attribution table", lambda head: head.startswith(b"metric,unit,year,row,change,")),
+    ("attribution", lambda head: head.startswith(b"# What caused the difference: ")),
 )
 
 

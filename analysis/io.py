@@ -38,6 +38,7 @@ SIGNATURES = (
     ("discovery", lambda head: head.startswith(b"# Scenario discovery: ")),
     ("attribution table", lambda head: head.startswith(b"metric,unit,year,row,change,")),
     ("attribution", lambda head: head.startswith(b"# What caused the difference: ")),
+    ("exploration section", lambda head: head.startswith(b'{\n "pkosim_section": ')),
 )
 
 

@@ -166,8 +166,8 @@ def test_a_dry_run_prints_the_estimate_and_writes_nothing(tmp_path, capsys):
 
 def test_attribution_writes_a_table_and_a_waterfall(barkhane):
     written = sorted(p.name for p in barkhane[0].iterdir())
-    assert written == ["attribution.csv", "attribution.json", "attribution.md", "attribution_hostile_deaths.png",
-                       "batches"]
+    assert written == ["attribution.csv", "attribution.json", "attribution.md", "attribution.section.json",
+                       "attribution_hostile_deaths.png", "batches"]
 
 
 def test_a_second_attribution_write_may_replace_the_first_ones_files(barkhane):

@@ -108,7 +108,7 @@ def test_discover_writes_tables_and_a_figure_and_an_html_fragment(batches, tmp_p
     fragment = discovery_report(batches["boxed"], where="hostile_deaths > 20")
     assert code == 0
     assert written == [f"discovery_option_minus_baseline_hostile_deaths_le_m2{suffix}"
-                       for suffix in (".csv", ".md", ".png", "_trajectory.csv")]
+                       for suffix in (".csv", ".md", ".png", ".section.json", "_trajectory.csv")]
     assert fragment.count("data:image/png;base64,") == 1
 
 

@@ -139,11 +139,11 @@ def written(batches, tmp_path_factory):
     return write_sensitivity(batches["morris"], "hostile_deaths", "all", tmp_path_factory.mktemp("written"))[1]
 
 
-def test_sensitivity_writes_a_table_two_figures_and_an_html_fragment(batches, written):
+def test_sensitivity_writes_a_table_two_figures_a_section_file_and_an_html_fragment(batches, written):
     paths = written
     fragment = sensitivity_report(batches["morris"])
     assert sorted(p.split("/")[-1] for p in paths.values()) == [
-        "sensitivity_hostile_deaths.csv", "sensitivity_hostile_deaths.md",
+        "sensitivity_hostile_deaths.csv", "sensitivity_hostile_deaths.md", "sensitivity_hostile_deaths.section.json",
         "sensitivity_hostile_deaths_indices.png", "sensitivity_hostile_deaths_tornado.png"]
     assert fragment.count("data:image/png;base64,") == 2
 

@@ -382,8 +382,8 @@ def find_batches(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list
 
 
 def replications_text(batches: Sequence[Batch]) -> str:
-    """How many runs stand behind a figure or table: "20 replications" ("18-20 replications" when batches differ), and for
-    a sweep "60 points x 20 replications" (with the runs found, when fewer than planned)."""
+    """How many runs stand behind a figure or table: "20 replications" ("18-20 replications" when batches differ),
+    and for a sweep "60 points x 20 replications" (with the runs found, when fewer than planned)."""
     parts = []
     counts = sorted({b.n_ok for b in batches if b.sweep_points is None})
     if counts:

@@ -22,8 +22,13 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n pkosim_version"
 def _summarize(args) -> int:
     from analysis.summary import display_table, to_text, write_summary
 
+    from analysis.headlines import interval_kind
+    from analysis.results import find_batches, posteriors
+
     metrics = parse_metrics(args.metrics)
-    table, paths = write_summary(args.dirs, args.out, metrics)
+    batches = find_batches(args.dirs)
+    table, paths = write_summary(batches, args.out, metrics)
+    print(f"Intervals: {interval_kind(posteriors(batches))}.")
     print(to_text(display_table(table)))
     print(f"wrote {paths['csv']} and {paths['md']}")
     return 0
@@ -38,6 +43,10 @@ def _compare(args) -> int:
     metrics = parse_metrics(args.metric)
     batches = put_first(find_batches(args.dirs), args.baseline)
     table, paths = write_comparison(batches, args.out, metrics)
+    from analysis.headlines import interval_kind
+    from analysis.results import posteriors
+
+    print(f"Intervals: {interval_kind(posteriors(batches))}.")
     print(to_text(display_table(table)))
     from analysis.compare import findings
     from analysis.headlines import to_text as headline_text

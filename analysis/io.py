@@ -39,6 +39,8 @@ SIGNATURES = (
     ("attribution table", lambda head: head.startswith(b"metric,unit,year,row,change,")),
     ("attribution", lambda head: head.startswith(b"# What caused the difference: ")),
     ("exploration section", lambda head: head.startswith(b'{\n "pkosim_section": ')),
+    ("prediction score page", lambda head: b"<title>pkosim score:" in head),
+    ("prediction score", lambda head: head.startswith(b"# Prediction score: ")),
 )
 
 

@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from analysis import html
 from analysis.io import write_text
-from analysis.results import Batch, find_batches, replications_text
+from analysis.results import Batch, find_batches, posteriors, replications_text
 from sim.errors import PkosimError
 from sim.scenario.cli import flatten as scenario_paths
 
@@ -45,8 +45,17 @@ def flatten(value) -> dict[str, object]:
 
 
 def _flat(batches: Sequence[Batch]) -> dict[str, dict[str, object]]:
-    return {b.name: {k: v for k, v in flatten(b.scenario).items() if k.split(".")[0] not in SKIP_KEYS}
+    return {b.name: {k: v for k, v in flatten(_shown(b.scenario)).items() if k.split(".")[0] not in SKIP_KEYS}
             for b in batches}
+
+
+def _shown(scenario: dict) -> dict:
+    """The scenario as the report compares it: a posterior by its files, hashes and size, not draw by draw."""
+    if not isinstance(scenario.get("posterior"), dict):
+        return scenario
+    from sim.scenario.posterior import summary
+
+    return {**scenario, "posterior": summary(scenario["posterior"])}
 
 
 def _differing(flat: dict[str, dict[str, object]], names: Sequence[str]) -> list[str]:
@@ -123,6 +132,8 @@ def provenance(batches: Sequence[Batch]) -> list[dict]:
         "git_commit": (b.manifest.get("git") or {}).get("commit"), "git_dirty": (b.manifest.get("git") or {}).get("dirty"),
         "started": b.manifest.get("started"), "finished": b.manifest.get("finished"), "host": b.manifest.get("host"),
         "runs_ok": b.n_ok, "runs_failed": b.n_failed, "packages": b.manifest.get("packages") or {},
+        "posterior": (f"{b.posterior['file']} ({b.posterior['draws']} draws, draws SHA-256 "
+                      f"{str(b.posterior['draws_sha256'])[:12]})" if b.posterior else "none (fixed parameters)"),
     } for b in batches]
 
 
@@ -234,15 +245,16 @@ def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Seque
 
     base = batches[0]
     block = {"intro": "", "findings": [], "levels": [], "caveats": [], "missing": ""}
+    intervals = headlines.intervals_caveat(posteriors(batches))
     if len(batches) == 1:
         block.update(levels=headlines.levels(whole, compare_mod.window_days(batches).get(base.name)),
-                     caveats=headlines.caveats(None, failed_runs=base.n_failed, **caveat_args))
+                     caveats=headlines.caveats(None, failed_runs=base.n_failed, intervals=intervals, **caveat_args))
         return block, None, None
     try:
         found, notes, _table = compare_mod.findings(batches, **caveat_args)
         comparison = compare_mod.compare(batches, metrics)
     except PkosimError as error:
-        block.update(missing=str(error), caveats=headlines.caveats(None, **caveat_args))
+        block.update(missing=str(error), caveats=headlines.caveats(None, intervals=intervals, **caveat_args))
         return block, None, str(error)
     block.update(findings=found, caveats=notes,
                  intro=f"Each alternative against {base.name}, paired over replications with the same seed.")

@@ -94,6 +94,17 @@ class Batch:
         return str(self.manifest.get("scenario_hash", "unknown"))
 
     @property
+    def posterior(self) -> dict | None:
+        """The posterior the replications drew their parameters from (files, hashes, number of draws, parameters;
+        ``sim.scenario.posterior.summary``), or None: fixed parameters."""
+        data = self.scenario.get("posterior")
+        if not isinstance(data, dict):
+            return None
+        from sim.scenario.posterior import summary
+
+        return summary(data)
+
+    @property
     def root_seed(self):
         return self.manifest.get("root_seed")
 
@@ -395,6 +406,11 @@ def replications_text(batches: Sequence[Batch]) -> str:
                 text += f" ({b.n_ok} runs)"
             parts.append(text)
     return ", ".join(dict.fromkeys(parts))
+
+
+def posteriors(batches: Iterable[Batch]) -> dict[str, dict | None]:
+    """Scenario -> the posterior its replications drew their parameters from (``Batch.posterior``), or None."""
+    return {b.name: b.posterior for b in batches}
 
 
 def put_first(batches: Sequence[Batch], name: str | None) -> list[Batch]:

@@ -26,6 +26,9 @@ COMMAND_MODULES = [
     "analysis.explore_cli",
     "pkosim.attribute",
     "pkosim.study",
+    "pkosim.view.cli",
+    "pkosim.ledger",
+    "pkosim.score",
 ]
 
 

@@ -21,7 +21,7 @@ from analysis.compare import findings, window_days, write_comparison
 from analysis.html import render
 from analysis.io import write_text
 from analysis.report import write_report
-from analysis.results import find_batches
+from analysis.results import find_batches, posteriors
 from analysis.summary import summarize, write_summary
 from sim import __version__
 from sim.calibration.report import check_batch, not_met, verdict, write_check
@@ -167,13 +167,16 @@ def _index_html(study: Study, groups: list[dict], failed: int, check_page: dict 
     counts = sorted({r.ok for r in results})
     replications = (f"{counts[0]} replications per scenario" if len(counts) == 1
                     else f"{counts[0]}-{counts[-1]} replications per scenario")
+    kinds = posteriors(find_batches([r.directory for r in results]))
     caveats = headlines.caveats(None, calibration_missed=calibration.get("missed", ()),
-                                calibration_targets=calibration.get("targets"))
+                                calibration_targets=calibration.get("targets"),
+                                intervals=headlines.intervals_caveat(kinds))
     if counts and counts[0] < headlines.MIN_REPLICATIONS:
         caveats.append(f"Only {counts[0]} replications per scenario: the intervals are rough (the rule of thumb here "
                        f"is at least {headlines.MIN_REPLICATIONS}).")
     return render("study_index.html.j2", study=study, title=f"pkosim study: {study.name}", groups=groups,
                   failed=failed, check=check_page, caveats=caveats, replications=replications, version=__version__,
+                  intervals=headlines.interval_kind(kinds),
                   written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 

@@ -7,6 +7,8 @@ Public API:
 - ``with_overrides(scenario, {"dotted.path": value}) -> Scenario``: a re-validated copy (sweeps, calibration).
 - ``scenario_hash(scenario)``, ``canonical_json(scenario)``: identity of what was run (without ``seed`` and
   ``replications``, which belong to a batch).
+- ``Scenario.posterior`` (the draws a ``posterior:`` file names, ``sim.scenario.posterior``) and
+  ``Scenario.for_replication(k)``: the scenario replication k runs, with posterior draw k applied.
 """
 
 from sim.scenario.loader import (

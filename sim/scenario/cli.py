@@ -51,8 +51,12 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def resolved_data(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data in schema order, every default filled in."""
-    return scenario.model_dump(mode="json")
+    """The scenario as plain data in schema order, every default filled in; a posterior as its files, hashes,
+    number of draws and parameters rather than every draw."""
+    data = scenario.model_dump(mode="json")
+    if scenario.posterior is not None:
+        data["posterior"] = scenario.posterior.summary()
+    return data
 
 
 def run_show(args: argparse.Namespace) -> int:

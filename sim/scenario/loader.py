@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario import posterior as posterior_key
 from sim.scenario.messages import describe_error, normalise_loc
 from sim.scenario.references import check_references
 from sim.scenario.schema import Scenario
@@ -103,6 +104,7 @@ def _value_at(data: Any, path: KeyPath) -> Any:
 def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument, tuple[str, ...]]:
     """Read a file and, recursively, the parents it extends; merge them root first."""
     document = read_yaml(path, display_path(path))
+    posterior_key.resolve_path(document.data, path.parent)  # relative to the file that writes it, like extends
     parent_ref = document.data.pop("extends", None)
     extends_position = document.positions.pop(("extends",), None)
     if parent_ref is None:
@@ -196,10 +198,28 @@ def validate_document(document: YamlDocument, *, sweep_values: bool = True) -> S
     return scenario
 
 
+def _read_posterior(document: YamlDocument) -> None:
+    """Replace the ``posterior:`` path in the merged data by the draws it names (``sim.scenario.posterior``)."""
+    ref = document.data.get("posterior")
+    if ref is None:
+        return
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError([problem_at(document, ("posterior",), "must be the path of a posterior file "
+                                        f"(e.g. posterior.yaml), or null, got {show_value(ref)}")])
+    try:
+        document.data["posterior"] = posterior_key.read_posterior(Path(ref), display_path(Path(ref)))
+    except posterior_key.PosteriorFileError as error:
+        raise ScenarioError([problem_at(document, ("posterior",), str(error))]) from None
+
+
 def resolve_scenario(path: str | Path) -> ResolvedScenario:
     """Load, merge and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
     document, files = _read_chain(Path(path))
+    _read_posterior(document)
     scenario = validate_document(document)
+    message = posterior_key.problems(scenario)
+    if message:
+        raise ScenarioError([problem_at(document, ("posterior",), message)])
     return ResolvedScenario(scenario, document.data, document.positions, files)
 
 
@@ -236,6 +256,8 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
     data = scenario.model_dump(mode="json")
     for key in BATCH_KEYS:
         data.pop(key, None)
+    if data.get("posterior", ...) is None:
+        del data["posterior"]  # absent rather than null: a scenario without a posterior keeps its hash
     return data
 
 

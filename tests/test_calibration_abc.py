@@ -52,19 +52,35 @@ def synthetic_run(scenario, seed) -> RunOutput:
     return RunOutput(yearly=yearly, daily=None, incidents=incidents)
 
 
-def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path):
+@pytest.mark.parametrize("log", [False, True], ids=["uniform", "log-uniform"])
+def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path, log):
     calibration = load_calibration()
     calibration.scenario = runner_scenarios.with_overrides(calibration.scenario, {"start": "2015-01-01",
                                                                                     "end": "2018-12-31"})
-    calibration.parameters = {"ieds.killed_per_detonation": Prior(low=0.1, high=2.0)}
+    calibration.parameters = {"ieds.killed_per_detonation": Prior(low=0.1, high=2.0, log=log)}
     calibration.integer = {}
     settings = abc.AbcSettings(population=20, generations=3, replications=3, max_simulations=400, seed=11)
     truth = {"ieds.killed_per_detonation": 0.8}
     years = abc.fit_years(calibration.targets, calibration.scenario)
-    observed = abc.PatternModel(calibration, settings, years, synthetic_run)(truth)
+    observed = abc.PatternModel(calibration, settings, years, synthetic_run).simulate(truth)
     result = abc.fit(calibration, settings, tmp_path, workers=1, observed=observed, run_fn=synthetic_run)
     table = recovery(result, truth)
     assert table["inside"].all(), table
     low, high = result.interval("ieds.killed_per_detonation")
     assert high - low < 1.0          # narrower than the prior (0.1-2.0): the data told the fit something
     assert result.particles["weight"].sum() == pytest.approx(1.0)
+    # particles come back in the parameter's own unit, inside its prior, whether sampled as it or as its logarithm
+    assert result.particles["ieds.killed_per_detonation"].between(0.1, 2.0).all()
+
+
+def test_a_log_scale_prior_is_sampled_as_its_logarithm():
+    calibration = load_calibration()
+    calibration.parameters = {"x": Prior(low=0.01, high=1.0, log=True), "y": Prior(low=2.0, high=4.0)}
+    np.random.seed(3)
+    prior = abc.prior(calibration)
+    draws = pd.DataFrame([dict(prior.rvs()) for _ in range(2000)])
+    natural = np.exp(draws["x"])
+    assert natural.between(0.01, 1.0).all() and draws["y"].between(2.0, 4.0).all()
+    assert 0.07 < natural.median() < 0.14        # log-uniform: the median is the geometric middle, 0.1
+    assert abc.natural(calibration.parameters["x"], math.log(0.5)) == pytest.approx(0.5)
+    assert abc.natural(calibration.parameters["y"], 3.0) == 3.0

@@ -138,7 +138,7 @@ def _batches(plan: Plan) -> dict[frozenset, Batch]:
     return out
 
 
-def _ends(plan: Plan) -> list[Batch]:
+def end_batches(plan: Plan) -> list[Batch]:
     """The batches of the baseline (no change) and the target (every change): what figures cite as their source."""
     return [find_batches(plan.folder / "batches" / plan.coalitions[members])[0]
             for members in (frozenset(), frozenset(range(plan.k)))]
@@ -234,9 +234,19 @@ def summary_lines(plan: Plan, table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _title(plan: Plan) -> str:
+    return f"What caused the difference: {plan.target} against {plan.baseline}"
+
+
+def _caption(metric: str) -> str:
+    return f"{metric_meta(metric).label}: each change's share of the difference"
+
+
 def write_attribution(folder, metrics: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Compute, then write ``attribution.csv``, ``attribution.md`` and ``attribution_<metric>.png`` (waterfall,
-    whole run) into the attribution folder. Returns the table and the written paths."""
+    """Compute, then write ``attribution.csv``, ``attribution.md``, ``attribution_<metric>.png`` (waterfall, whole
+    run) and the section file a report shows (``attribution.section.json``) into the attribution folder. Returns
+    the table and the written paths."""
+    from analysis.fragments import write_section
     from analysis.io import write_text
     from analysis.plots.attribution import plot_waterfall
     from analysis.plots.style import save
@@ -253,22 +263,28 @@ def write_attribution(folder, metrics: Sequence[str] | None = None) -> tuple[pd.
             "Shapley shares over replications with the same seed, 95% intervals; the shares add up to the total.\n\n"
           + to_markdown(display_table(table)))
     paths["md"] = str(write_text(plan.folder / "attribution.md", md))
-    batches = _ends(plan)
-    for m in dict.fromkeys(table["metric"]):
+    batches = end_batches(plan)
+    shown = list(dict.fromkeys(table["metric"]))
+    for m in shown:
         paths[m] = str(save(plot_waterfall(plan, table, m, batches), plan.folder / f"attribution_{m}.png", batches))
+    paths["section"] = write_section(plan.folder, "attribution", kind="attribution",
+                                     section_id=f"attribution/{plan.target}/{plan.baseline}",
+                                     title=_title(plan),
+                                     lines=summary_lines(plan, table), table=display_table(table),
+                                     figures=[(paths[m], _caption(m)) for m in shown])
     return table, paths
 
 
-def attribution_report(folder, metrics: Sequence[str] | None = None) -> str:
-    """An HTML fragment (a ``<section>``): the reading, the whole-run table and one waterfall per metric."""
+def attribution_report(folder, metrics: Sequence[str] | None = None, *, level: int = 2) -> str:
+    """An HTML fragment (a ``<section>`` with an ``<h{level}>`` title): the reading, the whole-run table and one
+    waterfall per metric."""
     from analysis.fragments import figure_html, paragraph, section, table_html
     from analysis.plots.attribution import plot_waterfall
 
     plan = read_plan(folder)
     table = attribute(folder, metrics)
-    batches = _ends(plan)
+    batches = end_batches(plan)
     body = [*(paragraph(line) for line in summary_lines(plan, table)), table_html(display_table(table))]
-    body += [figure_html(plot_waterfall(plan, table, m, batches), batches,
-                         f"{metric_meta(m).label}: each change's share of the difference")
+    body += [figure_html(plot_waterfall(plan, table, m, batches), batches, _caption(m))
              for m in dict.fromkeys(table["metric"])]
-    return section("pkosim-attribution", f"What caused the difference: {plan.target} against {plan.baseline}", body)
+    return section("pkosim-attribution", _title(plan), body, level)

@@ -257,9 +257,17 @@ def file_stem(result: Discovery) -> str:
     return f"discovery{pair}_{result.condition.slug()}{year}"
 
 
+def _headings(result: Discovery) -> tuple[str, str]:
+    """The section's title and the figure's caption."""
+    return (f"When it holds: {result.condition} ({result.subject})",
+            f"Where {result.condition}: PRIM peeling trajectory and box limits")
+
+
 def write_discovery(first, second=None, out_dir=None, **options) -> tuple[Discovery, dict[str, str]]:
-    """Discover, then write ``discovery_<condition>.csv`` (box limits), ``_trajectory.csv``, ``.md`` and ``.png``
-    (peeling trajectory and box limits) into ``out_dir`` (default: the first batch directory)."""
+    """Discover, then write ``discovery_<condition>.csv`` (box limits), ``_trajectory.csv``, ``.md``, ``.png``
+    (peeling trajectory and box limits) and the section file a report shows (``.section.json``) into ``out_dir``
+    (default: the first batch directory)."""
+    from analysis.fragments import write_section
     from analysis.io import write_text
     from analysis.plots.discovery import plot_discovery
     from analysis.plots.style import save
@@ -277,16 +285,21 @@ def write_discovery(first, second=None, out_dir=None, **options) -> tuple[Discov
             "in the box that meet it. Quasi-p: one-sided binomial test of each restriction (docs/explore.md).\n")
     paths["md"] = str(write_text(out / f"{stem}.md", md))
     paths["png"] = str(save(plot_discovery(result), out / f"{stem}.png", result.batches))
+    title, caption = _headings(result)
+    paths["section"] = write_section(out, stem, kind="discovery", section_id=f"discovery/{result.subject}/{stem}",
+                                     title=title, lines=summary_lines(result), table=display_boxes(result),
+                                     figures=[(paths["png"], caption)])
     return result, paths
 
 
-def discovery_report(first, second=None, **options) -> str:
-    """An HTML fragment (a ``<section>``): the reading, the boxes and the peeling-trajectory figure."""
+def discovery_report(first, second=None, *, level: int = 2, **options) -> str:
+    """An HTML fragment (a ``<section>`` with an ``<h{level}>`` title): the reading, the boxes and the
+    peeling-trajectory figure."""
     from analysis.fragments import figure_html, paragraph, section, table_html
     from analysis.plots.discovery import plot_discovery
 
     result = discover(first, second, **options)
+    title, caption = _headings(result)
     body = [*(paragraph(line) for line in summary_lines(result)), table_html(display_boxes(result)),
-            figure_html(plot_discovery(result), result.batches, f"Where {result.condition}: PRIM peeling trajectory "
-                        "and box limits")]
-    return section("pkosim-discovery", f"When it holds: {result.condition} ({result.subject})", body)
+            figure_html(plot_discovery(result), result.batches, caption)]
+    return section("pkosim-discovery", title, body, level)

@@ -1,7 +1,8 @@
 """``pkosim sensitivity`` and ``pkosim discover``: what a sweep batch says about its inputs (docs/explore.md).
 
-Both read a finished sweep batch (a scenario with ``sweep:``) and write their tables and figures into it, or into
-``--out``. User errors (not a sweep, an unknown metric or year, a bad ``--where``) are one-line ``PkosimError``s.
+Both read a finished sweep batch (a scenario with ``sweep:``) and write their tables, figures and the section file
+``pkosim report`` shows (``.section.json``) into it, or into ``--out``. User errors (not a sweep, an unknown metric
+or year, a bad ``--where``) are one-line ``PkosimError``s.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _sensitivity(args) -> int:
     result, paths = write_sensitivity(_one_batch(args.dir), args.metric, args.year, args.out)
     print("\n".join(summary_lines(result)) + "\n")
     print(to_text(display_table(result)))
-    print(f"wrote {paths['csv']}, {paths['md']}, {paths['tornado']} and {paths['indices']}")
+    print(f"wrote {paths['csv']}, {paths['md']}, {paths['tornado']}, {paths['indices']} and {paths['section']}")
     return 0
 
 
@@ -42,7 +43,7 @@ def _discover(args) -> int:
                                     year=args.year, cases=args.cases, boxes=args.boxes, min_density=args.min_density)
     print("\n".join(summary_lines(result)) + "\n")
     print(to_text(display_boxes(result)))
-    print(f"wrote {paths['csv']}, {paths['trajectory']}, {paths['md']} and {paths['png']}")
+    print(f"wrote {paths['csv']}, {paths['trajectory']}, {paths['md']}, {paths['png']} and {paths['section']}")
     return 0
 
 
@@ -54,7 +55,8 @@ def register(subparsers) -> None:
         description="Global sensitivity of one metric to the parameters of a sweep batch: Sobol S1/ST (sobol "
                     "design), Morris mu*/sigma (morris) or linear swings and SRC^2 (grid, latin_hypercube), "
                     "estimated on replication means with the share of run-to-run noise reported. Writes "
-                    "sensitivity_<metric>.csv/.md and a tornado and an index chart (PNG).")
+                    "sensitivity_<metric>.csv/.md, a tornado and an index chart (PNG) and a section file "
+                    "that pkosim report shows.")
     p.add_argument("dir", metavar="DIR", help="a sweep batch directory")
     p.add_argument("--metric", default="hostile_deaths", metavar="M", help="yearly metric")
     p.add_argument("--year", default=ALL, metavar="Y", help="calendar year, or 'all' for the whole run (counts as "
@@ -69,7 +71,8 @@ def register(subparsers) -> None:
                     "(ema_workbench). With two batches of the same sweep and seeds, metrics in the condition are "
                     "paired differences DIR2 minus DIR (as in pkosim compare): --where \"hostile_deaths <= -2\" "
                     "finds where DIR2 saves at least 2 lives a year. Writes discovery_<condition>.csv (box "
-                    "limits), _trajectory.csv, .md and a figure (PNG).")
+                    "limits), _trajectory.csv, .md, a figure (PNG) and a section file that pkosim report "
+                    "shows.")
     p.add_argument("dir", metavar="DIR", help="a sweep batch directory (the baseline of a paired difference)")
     p.add_argument("dir2", nargs="?", metavar="DIR2", help="the same sweep with the option: metrics become DIR2 - DIR")
     p.add_argument("--where", required=True, metavar="EXPR", help="metric OP number [and ...]; OP one of < <= > >=; "

@@ -1,5 +1,13 @@
 """One self-contained HTML report for a set of batches: headline findings first, then effects, scenarios, key
-tables, figures (embedded PNG), assumptions (the parameter values that differ between scenarios) and provenance.
+tables, figures (embedded PNG), exploration, assumptions (the parameter values that differ between scenarios) and
+provenance.
+
+**Exploration** (docs/explore.md) follows the figures when it applies: for each sweep batch, the sensitivity of the
+report's primary metric over the whole run (``analysis.sensitivity.sensitivity_report``; a one-line note when the
+analysis refuses, e.g. a metric that is the same at every point), then every section file that ``pkosim
+sensitivity``, ``discover`` or ``attribute`` saved (``*.section.json``, ``analysis.fragments``) in a folder given,
+its sub-folders, or a reported batch's folder, shown from the saved numbers and figures: nothing is run again. A
+folder holding an attribution (``attribution.json``) stands for its baseline and target batches.
 
 The page is rendered from ``analysis/templates/report.html.j2`` (Jinja2, autoescaped). It has no external assets,
 so it can be mailed or archived as is; its provenance is both visible (a section) and machine-readable
@@ -10,17 +18,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
+from markupsafe import Markup
 
 from analysis import html
 from analysis.io import write_text
-from analysis.results import Batch, find_batches, posteriors
+from analysis.results import Batch, find_batches, posteriors, replications_text
 from sim.errors import PkosimError
 from sim.scenario.cli import flatten as scenario_paths
 
+PRIMARY_METRIC = "hostile_deaths"  # the sensitivity a report shows, unless metrics name another first
 SKIP_KEYS = {"name", "description"}
 NOT_SET = "(not set)"
 EVENT_FIELDS = ("base", "camp", "contingent", "group", "share", "factor", "hubs", "until", "transfer_to")
@@ -173,6 +184,57 @@ def _figures(batches: Sequence[Batch], compared: bool) -> tuple[dict | None, lis
     return forest, figures
 
 
+def gather(dirs) -> tuple[list[Batch], list[Path]]:
+    """The batches a report covers (as ``find_batches``, an attribution folder standing for its baseline and target)
+    and the folders to search for saved exploration sections: each folder given, its sub-folders, and each batch's
+    folder."""
+    from analysis.attribution import PLAN_FILE, end_batches, read_plan
+    from sim.runner.store import MANIFEST
+
+    items = [dirs] if isinstance(dirs, (str, os.PathLike, Batch)) else list(dirs)
+    expanded, folders = [], []
+    for item in items:
+        if isinstance(item, Batch):
+            expanded.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            folders += [path, *sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())]
+        if (path / PLAN_FILE).is_file() and not (path / MANIFEST).is_file():
+            expanded += end_batches(read_plan(path))
+        else:
+            expanded.append(item)
+    batches = find_batches(expanded)
+    return batches, [*folders, *(b.path for b in batches)]
+
+
+def exploration(batches: Sequence[Batch], folders: Sequence[Path], metric: str) -> list[str]:
+    """The exploration sections (HTML, escaped by the functions that build them): the sensitivity of ``metric`` in
+    every sweep batch, then the saved sections found in ``folders`` (each result once)."""
+    from analysis.fragments import paragraph, read_sections, saved_section_html
+    from analysis.metrics import metric as metric_meta
+    from analysis.sensitivity import section_id, sensitivity_report
+    from analysis.summary import ALL
+
+    parts, shown = [], set()
+    for b in batches:
+        if b.sweep_points is None:
+            continue
+        shown.add(section_id(b.name, metric, ALL))
+        try:
+            parts.append(sensitivity_report(b, metric, ALL, level=3))
+        except PkosimError as error:
+            parts.append(paragraph(f"Sensitivity of {metric_meta(metric).label.lower()} (whole run) in {b.name}: "
+                                   f"not computed: {error}", "note"))
+    for path, saved in read_sections(folders):
+        if isinstance(saved, str):
+            parts.append(paragraph(f"Not shown: {saved}", "note"))
+        elif saved.id not in shown:
+            shown.add(saved.id)
+            parts.append(saved_section_html(path, saved))
+    return parts
+
+
 def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Sequence[str] | None,
                    caveat_args: dict) -> tuple[dict, dict | None, str | None]:
     """The headline block (findings against the first batch, or levels of a single one, and the caveats), the
@@ -205,13 +267,17 @@ def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Seque
 
 
 def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = True, *,
-                 calibration_missed: Sequence[str] = (), calibration_targets: int | None = None,
-                 extra_caveats: Sequence[str] = ()) -> str:
-    """The report as an HTML string. ``calibration_missed`` (labels of the calibration targets the model misses, of
+                 folders: Sequence[Path] | None = None, calibration_missed: Sequence[str] = (),
+                 calibration_targets: int | None = None, extra_caveats: Sequence[str] = ()) -> str:
+    """The report as an HTML string. ``figures=False`` leaves out the main figures (the exploration sections keep
+    theirs). ``folders``: where to look for saved exploration sections (default: as ``gather`` finds them for
+    ``dirs``). ``calibration_missed`` (labels of the calibration targets the model misses, of
     ``calibration_targets``) and ``extra_caveats`` are stated under the headline findings."""
     from analysis import summary as summary_mod
+    from analysis.metrics import metric as metric_meta
 
-    batches = find_batches(dirs)
+    batches, found = gather(dirs)
+    folders = found if folders is None else [*folders, *(b.path for b in batches)]
     base = batches[0]
     summary = summary_mod.summarize(batches, metrics)
     whole = summary[summary["year"] == summary_mod.ALL]
@@ -224,14 +290,17 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
     summary_table = html.table(summary_mod.display_table(whole).drop(columns=["year"]),
                                numeric=("n", "mean", "median", "5-95%", "95% CI of mean"))
     forest, figure_list = _figures(batches, effects is not None) if figures else (None, [])
+    primary = metrics[0] if metrics else PRIMARY_METRIC
+    explored = exploration(batches, folders, primary)
     start, end = base.window
     subtitle = [base.description] if base.description else []
-    subtitle.append(f"{start} to {end}; {base.n_ok} replications per scenario; "
+    subtitle.append(f"{start} to {end}; {replications_text(batches)} per scenario; "
                     + (f"{len(batches) - 1} alternative(s) compared with {base.name}." if len(batches) > 1
                        else "one scenario."))
     toc = [(i, label) for i, label, show in (
         ("effects", "Effects", effects is not None or effects_error is not None), ("scenarios", "Scenarios", True),
         ("summary", "Summary", True), ("figures", "Figures", bool(figure_list)),
+        ("exploration", "Exploration", bool(explored)),
         ("assumptions", "Assumptions", True), ("provenance", "Provenance", True)) if show]
     return html.render(
         "report.html.j2",
@@ -240,7 +309,8 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
         versions=", ".join(sorted({b.version for b in batches})),
         effects=effects, effects_error=effects_error, forest=forest,
         scenarios=html.table(scenarios, numeric=("replications (ok)", "failed runs", "root seed")),
-        summary=summary_table, figures=figure_list,
+        summary=summary_table, figures=figure_list, exploration=[Markup(part) for part in explored],
+        primary_label=metric_meta(primary).label.lower(), swept=any(b.sweep_points is not None for b in batches),
         descriptions=[(b.name, b.description or "(no description)") for b in batches],
         assumptions=assumption_rows(batches) if len(batches) > 1 else None,
         **provenance_context(batches),
@@ -264,7 +334,8 @@ def provenance_context(batches: Sequence[Batch]) -> dict:
 
 def write_report(dirs, out=None, metrics: Sequence[str] | None = None, **options) -> Path:
     """Write the report atomically to ``out`` (default ``<first batch>/report.html``) and return its path;
-    ``options`` go to ``build_report`` (calibration caveats)."""
-    batches = find_batches(dirs)
+    ``options`` go to ``build_report`` (folders to search for exploration sections, calibration caveats)."""
+    batches, found = gather(dirs)
+    options.setdefault("folders", found)
     path = Path(out) if out else batches[0].path / "report.html"
     return write_text(path, build_report(batches, metrics, **options))

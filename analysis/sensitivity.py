@@ -371,10 +371,26 @@ def file_stem(metric: str, year: str) -> str:
     return f"sensitivity_{metric}" + ("" if str(year) == ALL else f"_{year}")
 
 
+def section_id(batch_name: str, metric: str, year: str) -> str:
+    """What a report section of this analysis is about: the same id is the same result."""
+    return f"sensitivity/{batch_name}/{metric}/{year}"
+
+
+def _headings(result: Sensitivity) -> tuple[str, str, str]:
+    """The section's title and the captions of the tornado and index figures."""
+    label = metric_meta(result.metric).label
+    where = "" if result.year == ALL else f" ({result.year})"
+    return (f"Which inputs matter: {label.lower()}{where} in {result.batch.name}",
+            f"{label}: tornado ({result.tornado_kind})",
+            f"{label}: sensitivity indices with {LEVEL:.0%} intervals")
+
+
 def write_sensitivity(batch, metric: str = "hostile_deaths", year: str = ALL, out_dir=None
                       ) -> tuple[Sensitivity, dict[str, str]]:
-    """Analyse, then write ``sensitivity_<metric>[_<year>].csv/.md`` and the tornado and index figures (PNG) into
-    ``out_dir`` (default: the batch directory). Returns the result and the written paths."""
+    """Analyse, then write ``sensitivity_<metric>[_<year>].csv/.md``, the tornado and index figures (PNG) and the
+    section file a report shows (``.section.json``) into ``out_dir`` (default: the batch directory). Returns the
+    result and the written paths."""
+    from analysis.fragments import write_section
     from analysis.io import write_text
     from analysis.plots.sensitivity import plot_indices, plot_tornado
     from analysis.plots.style import save
@@ -391,17 +407,22 @@ def write_sensitivity(batch, metric: str = "hostile_deaths", year: str = ALL, ou
     paths["md"] = str(write_text(out / f"{stem}.md", md))
     for kind, plot in (("tornado", plot_tornado), ("indices", plot_indices)):
         paths[kind] = str(save(plot(result), out / f"{stem}_{kind}.png", [result.batch]))
+    title, tornado, indices = _headings(result)
+    paths["section"] = write_section(out, stem, kind="sensitivity", section_id=section_id(result.batch.name, metric,
+                                     result.year), title=title, lines=summary_lines(result),
+                                     table=display_table(result),
+                                     figures=[(paths["tornado"], tornado), (paths["indices"], indices)])
     return result, paths
 
 
-def sensitivity_report(batch, metric: str = "hostile_deaths", year: str = ALL) -> str:
-    """An HTML fragment (a ``<section>``): the reading, the table and both figures, for the report."""
+def sensitivity_report(batch, metric: str = "hostile_deaths", year: str = ALL, *, level: int = 2) -> str:
+    """An HTML fragment (a ``<section>`` with an ``<h{level}>`` title): the reading, the table and both figures."""
     from analysis.fragments import figure_html, paragraph, section, table_html
     from analysis.plots.sensitivity import plot_indices, plot_tornado
 
     result = analyse(batch, metric, year)
-    label = metric_meta(metric).label
+    title, tornado, indices = _headings(result)
     body = [*(paragraph(line) for line in summary_lines(result)), table_html(display_table(result)),
-            figure_html(plot_tornado(result), [result.batch], f"{label}: tornado ({result.tornado_kind})"),
-            figure_html(plot_indices(result), [result.batch], f"{label}: sensitivity indices with {LEVEL:.0%} intervals")]
-    return section("pkosim-sensitivity", f"Which inputs matter: {label.lower()} in {result.batch.name}", body)
+            figure_html(plot_tornado(result), [result.batch], tornado),
+            figure_html(plot_indices(result), [result.batch], indices)]
+    return section("pkosim-sensitivity", title, body, level)

@@ -10,6 +10,7 @@ import pytest
 
 import tests.explore_fakes as fakes
 from analysis.attribution import attribute, attribution_report, shapley_exact, shapley_sampled
+from analysis.io import check_target
 from pkosim import attribute as attribute_cmd
 from pkosim.attribute import changes_between, plan_coalitions, run_attribution
 from pkosim.cli import main
@@ -165,8 +166,14 @@ def test_a_dry_run_prints_the_estimate_and_writes_nothing(tmp_path, capsys):
 
 def test_attribution_writes_a_table_and_a_waterfall(barkhane):
     written = sorted(p.name for p in barkhane[0].iterdir())
-    assert written == ["attribution.csv", "attribution.json", "attribution.md", "attribution_hostile_deaths.png",
-                       "batches"]
+    assert written == ["attribution.csv", "attribution.json", "attribution.md", "attribution.section.json",
+                       "attribution_hostile_deaths.png", "batches"]
+
+
+def test_a_second_attribution_write_may_replace_the_first_ones_files(barkhane):
+    for path in barkhane[0].iterdir():
+        if path.is_file() and path.name != "attribution.json":  # the plan is pkosim attribute's, written once
+            assert check_target(path, path.read_bytes()) == path
 
 
 def test_attribution_report_is_an_html_fragment_with_a_waterfall(tmp_path):

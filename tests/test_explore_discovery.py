@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from analysis.conditions import parse
 from analysis.discovery import discover, discovery_report, write_discovery
+from analysis.io import check_target
 from analysis.results import find_batches
 from pkosim.cli import main
 from sim.errors import PkosimError
@@ -106,7 +108,7 @@ def test_discover_writes_tables_and_a_figure_and_an_html_fragment(batches, tmp_p
     fragment = discovery_report(batches["boxed"], where="hostile_deaths > 20")
     assert code == 0
     assert written == [f"discovery_option_minus_baseline_hostile_deaths_le_m2{suffix}"
-                       for suffix in (".csv", ".md", ".png", "_trajectory.csv")]
+                       for suffix in (".csv", ".md", ".png", ".section.json", "_trajectory.csv")]
     assert fragment.count("data:image/png;base64,") == 1
 
 
@@ -114,3 +116,9 @@ def test_a_bad_where_on_the_command_line_exits_2_with_one_line(batches, capsys):
     code = main(["discover", str(batches["boxed"].path), "--where", "hostile_deaths >> 2"])
     assert code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_second_discovery_run_may_replace_the_first_ones_files(batches, tmp_path):
+    _, paths = write_discovery(batches["boxed"], where="hostile_deaths > 20", out_dir=tmp_path)
+    for path in paths.values():
+        assert check_target(path, Path(path).read_bytes()) == Path(path)

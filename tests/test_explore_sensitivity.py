@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from analysis.io import check_target
 from analysis.results import find_batches
 from analysis.sensitivity import analyse, sensitivity_report, sobol_indices, write_sensitivity
 from analysis.sweeps import noise_decomposition
@@ -132,10 +134,20 @@ def test_a_metric_that_does_not_vary_is_refused(batches):
         analyse(batches["morris"], "coverage", "2015")
 
 
-def test_sensitivity_writes_a_table_two_figures_and_an_html_fragment(batches, tmp_path):
-    _, paths = write_sensitivity(batches["morris"], "hostile_deaths", "all", tmp_path)
+@pytest.fixture(scope="module")
+def written(batches, tmp_path_factory):
+    return write_sensitivity(batches["morris"], "hostile_deaths", "all", tmp_path_factory.mktemp("written"))[1]
+
+
+def test_sensitivity_writes_a_table_two_figures_a_section_file_and_an_html_fragment(batches, written):
+    paths = written
     fragment = sensitivity_report(batches["morris"])
     assert sorted(p.split("/")[-1] for p in paths.values()) == [
-        "sensitivity_hostile_deaths.csv", "sensitivity_hostile_deaths.md",
+        "sensitivity_hostile_deaths.csv", "sensitivity_hostile_deaths.md", "sensitivity_hostile_deaths.section.json",
         "sensitivity_hostile_deaths_indices.png", "sensitivity_hostile_deaths_tornado.png"]
     assert fragment.count("data:image/png;base64,") == 2
+
+
+def test_a_second_sensitivity_run_may_replace_the_first_ones_files(written):
+    for path in written.values():
+        assert check_target(path, Path(path).read_bytes()) == Path(path)

@@ -8,7 +8,9 @@ figures are embedded as PNG data URIs, so a page can be mailed or archived alone
 from __future__ import annotations
 
 import base64
+import struct
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
@@ -49,3 +51,11 @@ def key_value_table(records: Sequence[dict], names: Sequence[str]) -> dict:
     rows = [[k, *["-" if _missing(r.get(k)) else str(r.get(k)) for r in records]] for k in keys]
     columns = ["", *names]
     return {"columns": columns, "rows": rows, "numeric": [False] * len(columns), "caption": ""}
+
+
+def png_file(path: Path | str, *, anchor: str, caption: str) -> dict:
+    """A PNG written beside a page (e.g. the calibration's predictive check), as a figure for the ``figure`` macro:
+    embedded like every figure, so the page stays self-contained, at its own pixel size (from the PNG header)."""
+    data = Path(path).read_bytes()
+    width, height = struct.unpack(">II", data[16:24])
+    return {"id": anchor, "caption": caption, "png": data, "width": width, "height": height, "verdict": ""}

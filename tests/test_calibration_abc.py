@@ -1,4 +1,5 @@
-"""Bayesian calibration (ABC-SMC): the distance, the posterior's summaries, resampling, and a small recovery test."""
+"""Bayesian calibration (ABC-SMC): the distance, the posterior's summaries, resampling, a small recovery test, and
+the report of a fit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from calibration_fixtures import HOSTILE, write_abc_report
 from sim.calibration import abc
+from sim.calibration.fit_report import PREDICTIVE_FIGURE
 from sim.calibration.config import Prior, load_calibration
 from sim.calibration.posterior import recovery
 from sim.calibration.targets import INTERVAL, RANGE, Target
@@ -84,3 +87,42 @@ def test_a_log_scale_prior_is_sampled_as_its_logarithm():
     assert 0.07 < natural.median() < 0.14        # log-uniform: the median is the geometric middle, 0.1
     assert abc.natural(calibration.parameters["x"], math.log(0.5)) == pytest.approx(0.5)
     assert abc.natural(calibration.parameters["y"], 3.0) == 3.0
+
+
+
+@pytest.fixture
+def abc_report(tmp_path):
+    """A made-up fit's report: its Markdown and its page."""
+    page = write_abc_report(tmp_path / "abc")
+    return (tmp_path / "abc" / "calibration_report.md").read_text(), page.read_text()
+
+
+def test_the_abc_report_leads_with_the_predictive_check(abc_report):
+    markdown, page = abc_report
+    assert page.index('id="headlines"') < page.index("<table")
+    assert "<strong>1 of 2 calibration targets met by the posterior predictive check.</strong>" in page
+    assert "Not met: wounded per hostile death 2014." in page
+    assert markdown.splitlines()[2] == "**1 of 2 calibration targets met by the posterior predictive check.**"
+
+
+def test_the_abc_report_embeds_its_figure_at_its_size_and_the_markdown_links_it(abc_report, tmp_path):
+    markdown, page = abc_report
+    assert (tmp_path / "abc" / PREDICTIVE_FIGURE).is_file()
+    assert page.count('src="data:image/png;base64,') == 1
+    assert 'width="1040"' in page  # 8 inches at 130 dpi
+    assert f"]({PREDICTIVE_FIGURE})" in markdown
+
+
+def test_the_abc_report_shows_a_parameter_name_as_text_not_markup(abc_report):
+    _, page = abc_report
+    assert "<script>" not in page
+    assert "ieds.&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "0.10-10.0 (log)" in page  # its prior, beside it
+
+
+def test_a_new_fit_replaces_the_report_an_earlier_version_wrote(tmp_path):
+    (tmp_path / "abc").mkdir()
+    (tmp_path / "abc" / "calibration_report.html").write_text("<!doctype html><html><body>old</body></html>")
+    page = write_abc_report(tmp_path / "abc").read_text()
+    assert "<body>old" not in page
+    assert 'id="headlines"' in page

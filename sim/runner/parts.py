@@ -51,16 +51,14 @@ def run_frames(output: Any, elapsed_s: float, parameters: dict[str, float], tabl
 
 
 def with_identity(frame: pd.DataFrame, scenario: str, point: int, run: int, seed: str) -> pa.Table:
-    """A run's rows of one table as Arrow, identity columns first."""
-    frame = frame.drop(columns=[c for c in IDENTITY if c in frame.columns]).reset_index(drop=True)
-    n = len(frame)
-    identity = pd.DataFrame({
-        "scenario": pd.Series([scenario] * n, dtype="str"),
-        "point": np.full(n, point, dtype=np.int64),
-        "run": np.full(n, run, dtype=np.int64),
-        "seed": pd.Series([seed] * n, dtype="str"),
-    })
-    return arrow_table(pd.concat([identity, frame], axis=1))
+    """A run's rows of one table as Arrow, identity columns first. The identity columns are built as Arrow arrays
+    (the types pandas' string and int64 columns convert to), not through pandas: this runs once per run and table."""
+    own = [c for c in IDENTITY if c in frame.columns]
+    table = arrow_table(frame.drop(columns=own) if own else frame)
+    n = table.num_rows
+    identity = [pa.array([scenario] * n, pa.large_string()), pa.array(np.full(n, point, dtype=np.int64)),
+                pa.array(np.full(n, run, dtype=np.int64)), pa.array([seed] * n, pa.large_string())]
+    return pa.Table.from_arrays(identity + table.columns, names=list(IDENTITY) + table.column_names)
 
 
 @dataclass

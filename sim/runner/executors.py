@@ -208,8 +208,9 @@ class ProcessExecutor:
         self.broken = False
         self._context = multiprocessing.get_context("forkserver")
         # Workers fork from a server that has already imported the engine and the model (missing ones are skipped),
-        # so each starts warm instead of importing pandas, Mesa and the theatre code again.
-        self._context.set_forkserver_preload(["__main__", "sim.runner.task", "sim.simulation"])
+        # so each starts warm instead of importing pandas, pyarrow, Mesa and the theatre code again (``chunk`` brings
+        # the run task and the Parquet writer).
+        self._context.set_forkserver_preload(["__main__", "sim.runner.chunk", "sim.simulation"])
         self._processes: dict = {}
         self._exit_codes: list[int] = []
         self._pool = self._new_pool()

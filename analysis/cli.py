@@ -22,8 +22,13 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n pkosim_version"
 def _summarize(args) -> int:
     from analysis.summary import display_table, to_text, write_summary
 
+    from analysis.headlines import interval_kind
+    from analysis.results import find_batches, posteriors
+
     metrics = parse_metrics(args.metrics)
-    table, paths = write_summary(args.dirs, args.out, metrics)
+    batches = find_batches(args.dirs)
+    table, paths = write_summary(batches, args.out, metrics)
+    print(f"Intervals: {interval_kind(posteriors(batches))}.")
     print(to_text(display_table(table)))
     print(f"wrote {paths['csv']} and {paths['md']}")
     return 0
@@ -38,6 +43,10 @@ def _compare(args) -> int:
     metrics = parse_metrics(args.metric)
     batches = put_first(find_batches(args.dirs), args.baseline)
     table, paths = write_comparison(batches, args.out, metrics)
+    from analysis.headlines import interval_kind
+    from analysis.results import posteriors
+
+    print(f"Intervals: {interval_kind(posteriors(batches))}.")
     print(to_text(display_table(table)))
     from analysis.compare import findings
     from analysis.headlines import to_text as headline_text
@@ -66,14 +75,13 @@ def _plot(args) -> int:
 
 
 def _report(args) -> int:
-    from analysis.report import write_report
-
-    from analysis.results import find_batches, put_first
+    from analysis.report import gather, write_report
+    from analysis.results import put_first
 
     if args.out:
         check_target(args.out, REPORT_SIGNATURE)  # refuse before building the report, not after
-    batches = put_first(find_batches(args.dirs), args.baseline)
-    path = write_report(batches, args.out, parse_metrics(args.metrics))
+    batches, folders = gather(args.dirs)
+    path = write_report(put_first(batches, args.baseline), args.out, parse_metrics(args.metrics), folders=folders)
     print(f"wrote {path}")
     return 0
 
@@ -112,9 +120,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=_plot)
 
     p = subparsers.add_parser("report", help="one self-contained HTML report with tables, figures, provenance",
-                              formatter_class=formatter)
-    p.add_argument("dirs", nargs="+", metavar="DIR")
+                              formatter_class=formatter,
+                              description="One self-contained HTML report: headline findings, effects, tables, "
+                                          "figures, then exploration (a sweep's sensitivity, and the sections "
+                                          "pkosim sensitivity, discover and attribute saved in the folders given, "
+                                          "their sub-folders or the batches' folders), assumptions and provenance.")
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="batch directory, folder of them, or an attribution folder "
+                   "(its baseline and target)")
     p.add_argument("--out", metavar="FILE.html", help="default: <first DIR>/report.html")
-    p.add_argument("--metrics", metavar="M,...", help="yearly metrics for the tables (default: a key set)")
+    p.add_argument("--metrics", metavar="M,...", help="yearly metrics for the tables (default: a key set); a sweep's "
+                   "sensitivity is shown for the first (default: hostile_deaths)")
     _add_baseline(p)
     p.set_defaults(func=_report)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.metrics import KEY_METRICS, metric
-from analysis.results import Batch, find_batches
+from analysis.results import Batch, find_batches, posteriors
 from analysis.summary import ALL, run_values
 from sim.errors import PkosimError
 
@@ -155,7 +155,8 @@ def write_comparison(dirs, out_dir=None, metrics: Sequence[str] | None = None) -
     if metrics is None or headlines.LEAD in metrics:
         found, notes, _table = findings(batches)
         top = headlines.to_markdown(found, notes) + "\n"
-    md = (f"# Comparison against {batches[0].name}\n\n{top}## Effects\n\nPaired differences over replications with "
+    md = (f"# Comparison against {batches[0].name}\n\nIntervals: {headlines.interval_kind(posteriors(batches))}."
+          f"\n\n{top}## Effects\n\nPaired differences over replications with "
           "the same seed (scenario minus baseline), 95% confidence intervals; 'narrower' is how much narrower the "
           "paired interval is than an unpaired (Welch) one.\n\n" + to_markdown(display_table(table)))
     check_target(out / f"{name}.md", md.encode())  # both files or neither
@@ -177,7 +178,8 @@ def window_days(batches: Sequence[Batch]) -> dict[str, float]:
 def findings(batches: Sequence[Batch], **caveat_args) -> tuple[list, list[str], pd.DataFrame]:
     """Headline findings of every batch against the first (``analysis.headlines``), the report-wide caveats, and the
     comparison they come from (``headlines.HEADLINE_METRICS`` that every batch's yearly table has).
-    ``caveat_args`` go to ``headlines.caveats`` (calibration targets missed, extra caveats)."""
+    ``caveat_args`` go to ``headlines.caveats`` (calibration targets missed, extra caveats); the last caveat says
+    which kind of interval the batches give (``headlines.intervals_caveat``)."""
     from analysis import headlines
 
     batches = find_batches(batches)
@@ -186,5 +188,6 @@ def findings(batches: Sequence[Batch], **caveat_args) -> tuple[list, list[str], 
     table = compare(batches, wanted)
     found = headlines.headline_findings(table, descriptions={b.name: b.description for b in batches},
                                         window_days=window_days(batches))
-    notes = headlines.caveats(table, failed_runs=sum(b.n_failed for b in batches), **caveat_args)
+    notes = headlines.caveats(table, failed_runs=sum(b.n_failed for b in batches),
+                              intervals=headlines.intervals_caveat(posteriors(batches)), **caveat_args)
     return found, notes, table

@@ -14,7 +14,9 @@ whole-run rows of ``analysis.compare.compare`` by fixed, documented rules (READM
   at least ``MOSTLY_SHARE`` of the total difference.
 - Up to ``MAX_OTHERS`` other clear effects follow, in the order of ``OTHER_METRICS``.
 - Caveats (``caveats``): fewer than ``MIN_REPLICATIONS`` paired replications, failed runs, calibration targets the
-  model misses, a window outside the calibration window (the last two are given by the caller).
+  model misses, a window outside the calibration window (the last two are given by the caller), and which kind of
+  interval is shown (``intervals_caveat``): chance only (replications with fixed parameters) or chance and parameter
+  uncertainty (replication k ran with posterior draw k), from each batch's scenario.
 
 Everything here is a pure function of the comparison table, unit-tested on synthetic tables.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -272,9 +274,56 @@ def levels(summary: pd.DataFrame, window_days: float | None = None) -> list[str]
     return out
 
 
+# ------------------------------------------------------------------------------------------- kinds of interval
+
+CHANCE_ONLY = "chance only"
+WITH_PARAMETERS = "chance and parameter uncertainty"
+
+
+def _sources(posteriors: Mapping[str, dict | None]) -> dict[str, list[str]]:
+    """Scenarios by the posterior they drew from ('' for none), keyed by a short description of the posterior."""
+    out: dict[str, list[str]] = {}
+    for name, posterior in posteriors.items():
+        key = (f"{posterior.get('draws')} draws from {posterior.get('file')}, draws SHA-256 "
+               f"{str(posterior.get('draws_sha256'))[:12]}" if posterior else "")
+        out.setdefault(key, []).append(name)
+    return out
+
+
+def interval_kind(posteriors: Mapping[str, dict | None]) -> str:
+    """What the intervals of these batches include, in a few words for a table's header: chance only, chance and
+    parameter uncertainty, or which scenarios are which. ``posteriors``: scenario -> its posterior (the summary
+    ``analysis.results.Batch.posterior`` gives) or None."""
+    sources = _sources(posteriors)
+    if set(sources) == {""}:
+        return f"{CHANCE_ONLY} (replications with fixed parameters)"
+    if len(sources) == 1:
+        size = next(iter(posteriors.values()))["draws"]
+        return f"{WITH_PARAMETERS} (replication k: posterior draw k of {size}, seed k)"
+    parts = [f"{', '.join(names)} " + (WITH_PARAMETERS if key else CHANCE_ONLY) for key, names in sources.items()]
+    return "mixed: " + "; ".join(parts) + (" (different posteriors)" if "" not in sources else "")
+
+
+def intervals_caveat(posteriors: Mapping[str, dict | None]) -> str:
+    """The same as a sentence for the caveats: what the intervals include (and from which posterior) and, when the
+    batches differ, why a paired difference between them mixes the change with a change of parameters."""
+    sources = _sources(posteriors)
+    if set(sources) == {""}:
+        return ("Intervals show chance only: the replications differ by their random numbers, with the parameters "
+                "fixed at their calibrated values; the uncertainty left in those values is not included.")
+    if len(sources) == 1:
+        return (f"Intervals include chance and parameter uncertainty: replication k of every scenario ran with "
+                f"posterior draw k and seed k ({next(iter(sources))}).")
+    described = "; ".join(f"{', '.join(names)}: " + (f"{WITH_PARAMETERS} ({key})" if key else CHANCE_ONLY)
+                          for key, names in sources.items())
+    return (f"Intervals are of different kinds ({described}): a paired difference between scenarios that do not "
+            "share their posterior mixes the change with a change of parameters.")
+
+
 def caveats(comparison: pd.DataFrame | None, *, failed_runs: int = 0, calibration_missed: Sequence[str] = (),
-            calibration_targets: int | None = None, extra: Iterable[str] = ()) -> list[str]:
-    """Report-wide caveats, most important first."""
+            calibration_targets: int | None = None, extra: Iterable[str] = (),
+            intervals: str | None = None) -> list[str]:
+    """Report-wide caveats, most important first; ``intervals`` (``intervals_caveat``) comes last."""
     out = []
     if calibration_missed:
         of = f" of {calibration_targets}" if calibration_targets else ""
@@ -289,6 +338,8 @@ def caveats(comparison: pd.DataFrame | None, *, failed_runs: int = 0, calibratio
                        f"is at least {MIN_REPLICATIONS}; the standard study runs 100).")
     if failed_runs:
         out.append(f"{failed_runs} run(s) failed and are left out (see failures/ in the batch folders).")
+    if intervals:
+        out.append(intervals)
     return out
 
 

@@ -31,6 +31,16 @@ SIGNATURES = (
     ("summary", lambda head: head.startswith(b"# Summary\n")),
     ("comparison table", lambda head: head.startswith(b"baseline,scenario,metric,unit,year")),
     ("comparison", lambda head: head.startswith(b"# Comparison against ")),
+    ("sensitivity table", lambda head: head.startswith(b"metric,year,unit,method,parameter,")),
+    ("sensitivity", lambda head: head.startswith(b"# Sensitivity of ")),
+    ("discovery table", lambda head: head.startswith(b"box,parameter,low,high,")),
+    ("discovery trajectory", lambda head: head.startswith(b"box,step,coverage,")),
+    ("discovery", lambda head: head.startswith(b"# Scenario discovery: ")),
+    ("attribution table", lambda head: head.startswith(b"metric,unit,year,row,change,")),
+    ("attribution", lambda head: head.startswith(b"# What caused the difference: ")),
+    ("exploration section", lambda head: head.startswith(b'{\n "pkosim_section": ')),
+    ("prediction score page", lambda head: b"<title>pkosim score:" in head),
+    ("prediction score", lambda head: head.startswith(b"# Prediction score: ")),
 )
 
 

@@ -1,5 +1,13 @@
 """One self-contained HTML report for a set of batches: headline findings first, then effects, scenarios, key
-tables, figures (embedded PNG), assumptions (the parameter values that differ between scenarios) and provenance.
+tables, figures (embedded PNG), exploration, assumptions (the parameter values that differ between scenarios) and
+provenance.
+
+**Exploration** (docs/explore.md) follows the figures when it applies: for each sweep batch, the sensitivity of the
+report's primary metric over the whole run (``analysis.sensitivity.sensitivity_report``; a one-line note when the
+analysis refuses, e.g. a metric that is the same at every point), then every section file that ``pkosim
+sensitivity``, ``discover`` or ``attribute`` saved (``*.section.json``, ``analysis.fragments``) in a folder given,
+its sub-folders, or a reported batch's folder, shown from the saved numbers and figures: nothing is run again. A
+folder holding an attribution (``attribution.json``) stands for its baseline and target batches.
 
 The page is rendered from ``analysis/templates/report.html.j2`` (Jinja2, autoescaped). It has no external assets,
 so it can be mailed or archived as is; its provenance is both visible (a section) and machine-readable
@@ -10,17 +18,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
+from markupsafe import Markup
 
 from analysis import html
 from analysis.io import write_text
-from analysis.results import Batch, find_batches
+from analysis.results import Batch, find_batches, posteriors, replications_text
 from sim.errors import PkosimError
 from sim.scenario.cli import flatten as scenario_paths
 
+PRIMARY_METRIC = "hostile_deaths"  # the sensitivity a report shows, unless metrics name another first
 SKIP_KEYS = {"name", "description"}
 NOT_SET = "(not set)"
 EVENT_FIELDS = ("base", "camp", "contingent", "group", "share", "factor", "hubs", "until", "transfer_to")
@@ -34,8 +45,17 @@ def flatten(value) -> dict[str, object]:
 
 
 def _flat(batches: Sequence[Batch]) -> dict[str, dict[str, object]]:
-    return {b.name: {k: v for k, v in flatten(b.scenario).items() if k.split(".")[0] not in SKIP_KEYS}
+    return {b.name: {k: v for k, v in flatten(_shown(b.scenario)).items() if k.split(".")[0] not in SKIP_KEYS}
             for b in batches}
+
+
+def _shown(scenario: dict) -> dict:
+    """The scenario as the report compares it: a posterior by its files, hashes and size, not draw by draw."""
+    if not isinstance(scenario.get("posterior"), dict):
+        return scenario
+    from sim.scenario.posterior import summary
+
+    return {**scenario, "posterior": summary(scenario["posterior"])}
 
 
 def _differing(flat: dict[str, dict[str, object]], names: Sequence[str]) -> list[str]:
@@ -112,6 +132,8 @@ def provenance(batches: Sequence[Batch]) -> list[dict]:
         "git_commit": (b.manifest.get("git") or {}).get("commit"), "git_dirty": (b.manifest.get("git") or {}).get("dirty"),
         "started": b.manifest.get("started"), "finished": b.manifest.get("finished"), "host": b.manifest.get("host"),
         "runs_ok": b.n_ok, "runs_failed": b.n_failed, "packages": b.manifest.get("packages") or {},
+        "posterior": (f"{b.posterior['file']} ({b.posterior['draws']} draws, draws SHA-256 "
+                      f"{str(b.posterior['draws_sha256'])[:12]})" if b.posterior else "none (fixed parameters)"),
     } for b in batches]
 
 
@@ -162,6 +184,57 @@ def _figures(batches: Sequence[Batch], compared: bool) -> tuple[dict | None, lis
     return forest, figures
 
 
+def gather(dirs) -> tuple[list[Batch], list[Path]]:
+    """The batches a report covers (as ``find_batches``, an attribution folder standing for its baseline and target)
+    and the folders to search for saved exploration sections: each folder given, its sub-folders, and each batch's
+    folder."""
+    from analysis.attribution import PLAN_FILE, end_batches, read_plan
+    from sim.runner.store import MANIFEST
+
+    items = [dirs] if isinstance(dirs, (str, os.PathLike, Batch)) else list(dirs)
+    expanded, folders = [], []
+    for item in items:
+        if isinstance(item, Batch):
+            expanded.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            folders += [path, *sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())]
+        if (path / PLAN_FILE).is_file() and not (path / MANIFEST).is_file():
+            expanded += end_batches(read_plan(path))
+        else:
+            expanded.append(item)
+    batches = find_batches(expanded)
+    return batches, [*folders, *(b.path for b in batches)]
+
+
+def exploration(batches: Sequence[Batch], folders: Sequence[Path], metric: str) -> list[str]:
+    """The exploration sections (HTML, escaped by the functions that build them): the sensitivity of ``metric`` in
+    every sweep batch, then the saved sections found in ``folders`` (each result once)."""
+    from analysis.fragments import paragraph, read_sections, saved_section_html
+    from analysis.metrics import metric as metric_meta
+    from analysis.sensitivity import section_id, sensitivity_report
+    from analysis.summary import ALL
+
+    parts, shown = [], set()
+    for b in batches:
+        if b.sweep_points is None:
+            continue
+        shown.add(section_id(b.name, metric, ALL))
+        try:
+            parts.append(sensitivity_report(b, metric, ALL, level=3))
+        except PkosimError as error:
+            parts.append(paragraph(f"Sensitivity of {metric_meta(metric).label.lower()} (whole run) in {b.name}: "
+                                   f"not computed: {error}", "note"))
+    for path, saved in read_sections(folders):
+        if isinstance(saved, str):
+            parts.append(paragraph(f"Not shown: {saved}", "note"))
+        elif saved.id not in shown:
+            shown.add(saved.id)
+            parts.append(saved_section_html(path, saved))
+    return parts
+
+
 def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Sequence[str] | None,
                    caveat_args: dict) -> tuple[dict, dict | None, str | None]:
     """The headline block (findings against the first batch, or levels of a single one, and the caveats), the
@@ -172,15 +245,16 @@ def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Seque
 
     base = batches[0]
     block = {"intro": "", "findings": [], "levels": [], "caveats": [], "missing": ""}
+    intervals = headlines.intervals_caveat(posteriors(batches))
     if len(batches) == 1:
         block.update(levels=headlines.levels(whole, compare_mod.window_days(batches).get(base.name)),
-                     caveats=headlines.caveats(None, failed_runs=base.n_failed, **caveat_args))
+                     caveats=headlines.caveats(None, failed_runs=base.n_failed, intervals=intervals, **caveat_args))
         return block, None, None
     try:
         found, notes, _table = compare_mod.findings(batches, **caveat_args)
         comparison = compare_mod.compare(batches, metrics)
     except PkosimError as error:
-        block.update(missing=str(error), caveats=headlines.caveats(None, **caveat_args))
+        block.update(missing=str(error), caveats=headlines.caveats(None, intervals=intervals, **caveat_args))
         return block, None, str(error)
     block.update(findings=found, caveats=notes,
                  intro=f"Each alternative against {base.name}, paired over replications with the same seed.")
@@ -193,13 +267,17 @@ def headline_block(batches: Sequence[Batch], whole: pd.DataFrame, metrics: Seque
 
 
 def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = True, *,
-                 calibration_missed: Sequence[str] = (), calibration_targets: int | None = None,
-                 extra_caveats: Sequence[str] = ()) -> str:
-    """The report as an HTML string. ``calibration_missed`` (labels of the calibration targets the model misses, of
+                 folders: Sequence[Path] | None = None, calibration_missed: Sequence[str] = (),
+                 calibration_targets: int | None = None, extra_caveats: Sequence[str] = ()) -> str:
+    """The report as an HTML string. ``figures=False`` leaves out the main figures (the exploration sections keep
+    theirs). ``folders``: where to look for saved exploration sections (default: as ``gather`` finds them for
+    ``dirs``). ``calibration_missed`` (labels of the calibration targets the model misses, of
     ``calibration_targets``) and ``extra_caveats`` are stated under the headline findings."""
     from analysis import summary as summary_mod
+    from analysis.metrics import metric as metric_meta
 
-    batches = find_batches(dirs)
+    batches, found = gather(dirs)
+    folders = found if folders is None else [*folders, *(b.path for b in batches)]
     base = batches[0]
     summary = summary_mod.summarize(batches, metrics)
     whole = summary[summary["year"] == summary_mod.ALL]
@@ -212,14 +290,17 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
     summary_table = html.table(summary_mod.display_table(whole).drop(columns=["year"]),
                                numeric=("n", "mean", "median", "5-95%", "95% CI of mean"))
     forest, figure_list = _figures(batches, effects is not None) if figures else (None, [])
+    primary = metrics[0] if metrics else PRIMARY_METRIC
+    explored = exploration(batches, folders, primary)
     start, end = base.window
     subtitle = [base.description] if base.description else []
-    subtitle.append(f"{start} to {end}; {base.n_ok} replications per scenario; "
+    subtitle.append(f"{start} to {end}; {replications_text(batches)} per scenario; "
                     + (f"{len(batches) - 1} alternative(s) compared with {base.name}." if len(batches) > 1
                        else "one scenario."))
     toc = [(i, label) for i, label, show in (
         ("effects", "Effects", effects is not None or effects_error is not None), ("scenarios", "Scenarios", True),
         ("summary", "Summary", True), ("figures", "Figures", bool(figure_list)),
+        ("exploration", "Exploration", bool(explored)),
         ("assumptions", "Assumptions", True), ("provenance", "Provenance", True)) if show]
     return html.render(
         "report.html.j2",
@@ -228,7 +309,8 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
         versions=", ".join(sorted({b.version for b in batches})),
         effects=effects, effects_error=effects_error, forest=forest,
         scenarios=html.table(scenarios, numeric=("replications (ok)", "failed runs", "root seed")),
-        summary=summary_table, figures=figure_list,
+        summary=summary_table, figures=figure_list, exploration=[Markup(part) for part in explored],
+        primary_label=metric_meta(primary).label.lower(), swept=any(b.sweep_points is not None for b in batches),
         descriptions=[(b.name, b.description or "(no description)") for b in batches],
         assumptions=assumption_rows(batches) if len(batches) > 1 else None,
         **provenance_context(batches),
@@ -252,7 +334,8 @@ def provenance_context(batches: Sequence[Batch]) -> dict:
 
 def write_report(dirs, out=None, metrics: Sequence[str] | None = None, **options) -> Path:
     """Write the report atomically to ``out`` (default ``<first batch>/report.html``) and return its path;
-    ``options`` go to ``build_report`` (calibration caveats)."""
-    batches = find_batches(dirs)
+    ``options`` go to ``build_report`` (folders to search for exploration sections, calibration caveats)."""
+    batches, found = gather(dirs)
+    options.setdefault("folders", found)
     path = Path(out) if out else batches[0].path / "report.html"
     return write_text(path, build_report(batches, metrics, **options))

@@ -94,6 +94,17 @@ class Batch:
         return str(self.manifest.get("scenario_hash", "unknown"))
 
     @property
+    def posterior(self) -> dict | None:
+        """The posterior the replications drew their parameters from (files, hashes, number of draws, parameters;
+        ``sim.scenario.posterior.summary``), or None: fixed parameters."""
+        data = self.scenario.get("posterior")
+        if not isinstance(data, dict):
+            return None
+        from sim.scenario.posterior import summary
+
+        return summary(data)
+
+    @property
     def root_seed(self):
         return self.manifest.get("root_seed")
 
@@ -102,6 +113,21 @@ class Batch:
         git = self.manifest.get("git") or {}
         commit = str(git.get("commit") or "unknown")
         return commit + ("+dirty" if git.get("dirty") else "")
+
+    @property
+    def replications(self) -> int:
+        """Replications per design point, as the manifest records them (0 if it does not)."""
+        value = self.manifest.get("replications")
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    @property
+    def sweep_points(self) -> int | None:
+        """The number of design points of a sweep batch; None for a batch without a sweep."""
+        design = self.manifest.get("design")
+        if not isinstance(design, dict) or design.get("method") is None:
+            return None
+        points = design.get("points")
+        return points if isinstance(points, int) and not isinstance(points, bool) else None
 
     @property
     def window(self) -> tuple[date | None, date | None]:
@@ -364,6 +390,27 @@ def find_batches(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list
     for reason in skipped:
         note(f"skipping {reason}")
     return batches
+
+
+def replications_text(batches: Sequence[Batch]) -> str:
+    """How many runs stand behind a figure or table: "20 replications" ("18-20 replications" when batches differ),
+    and for a sweep "60 points x 20 replications" (with the runs found, when fewer than planned)."""
+    parts = []
+    counts = sorted({b.n_ok for b in batches if b.sweep_points is None})
+    if counts:
+        parts.append(f"{counts[0]} replications" if len(counts) == 1 else f"{min(counts)}-{max(counts)} replications")
+    for b in batches:
+        if b.sweep_points is not None:
+            text = f"{b.sweep_points} points x {b.replications} replications"
+            if b.n_ok != b.sweep_points * b.replications:
+                text += f" ({b.n_ok} runs)"
+            parts.append(text)
+    return ", ".join(dict.fromkeys(parts))
+
+
+def posteriors(batches: Iterable[Batch]) -> dict[str, dict | None]:
+    """Scenario -> the posterior its replications drew their parameters from (``Batch.posterior``), or None."""
+    return {b.name: b.posterior for b in batches}
 
 
 def put_first(batches: Sequence[Batch], name: str | None) -> list[Batch]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.metrics import KEY_METRICS, metric
-from analysis.results import Batch, find_batches
+from analysis.results import Batch, find_batches, replications_text
 from sim.metrics import REGISTRY
 
 ALL = "all"
@@ -162,8 +162,12 @@ def write_summary(dirs, out_dir=None, metrics: Sequence[str] | None = None) -> t
     table = summarize(batches, metrics)
     out = Path(out_dir) if out_dir else batches[0].path
     csv_path = write_text(out / "summary.csv", table.to_csv(index=False))
+    from analysis.headlines import interval_kind
+    from analysis.results import posteriors
+
     header = "# Summary\n\n" + "\n".join(
-        f"- **{b.name}**: {b.n_ok} replications, root seed {b.root_seed}, pkosim {b.version}, "
-        f"scenario hash `{b.scenario_hash}`" for b in batches) + "\n\n"
+        f"- **{b.name}**: {replications_text([b])}, root seed {b.root_seed}, pkosim {b.version}, "
+        f"scenario hash `{b.scenario_hash}`" for b in batches) + \
+        f"\n\nIntervals (5-95% of replications, 95% CI of the mean): {interval_kind(posteriors(batches))}.\n\n"
     md_path = write_text(out / "summary.md", header + to_markdown(display_table(table)))
     return table, {"csv": str(csv_path), "md": str(md_path)}

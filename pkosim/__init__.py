@@ -12,7 +12,8 @@ line starts without loading pandas.
 
 from sim import __version__
 
-__all__ = ["Results", "__version__", "compare", "load", "load_scenario", "run", "summarize", "with_overrides"]
+__all__ = ["Results", "ScenarioWarning", "__version__", "compare", "load", "load_scenario", "run", "summarize",
+           "validate", "with_overrides"]
 
 
 def __getattr__(name: str):

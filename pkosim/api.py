@@ -15,7 +15,9 @@
     res = pkosim.load("results/helicopters")                            # the batches of an earlier run
 
 Scenarios are YAML paths or ``Scenario`` objects (``pkosim.load_scenario(path)``, ``pkosim.with_overrides(s,
-{"dotted.path": value})``). ``out=None`` runs into a temporary folder and reads every table into memory before
+{"dotted.path": value})``). ``pkosim.validate(path)`` is ``pkosim validate`` as data: every problem and warning of a
+file, without raising; ``run`` and ``load_scenario`` raise on problems, and ``run`` reports a file's warnings as
+Python warnings (``ScenarioWarning``), which a notebook shows under the cell. ``out=None`` runs into a temporary folder and reads every table into memory before
 deleting it. With ``out``, a scenario whose batch folder already exists is an error unless ``overwrite=True``
 (which deletes that batch folder first), so a notebook cell can be re-run.
 
@@ -34,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -43,9 +46,14 @@ import pyarrow.dataset as ds
 
 from analysis.results import TABLES, Batch, find_batches, load_batch, put_first
 from sim.errors import PkosimError
-from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.scenario import Scenario, Validation, check_scenario, load_scenario, resolve_scenario, with_overrides
 
-__all__ = ["Results", "compare", "load", "load_scenario", "run", "summarize", "with_overrides"]
+__all__ = ["Results", "ScenarioWarning", "compare", "load", "load_scenario", "run", "summarize", "validate",
+           "with_overrides"]
+
+
+class ScenarioWarning(UserWarning):
+    """Something valid in a scenario file that is probably not what was meant (``pkosim validate``'s warnings)."""
 
 Source = str | os.PathLike | Scenario
 
@@ -211,12 +219,22 @@ def _items(scenarios) -> list[Any]:
     return items
 
 
+def validate(path: str | os.PathLike) -> Validation:
+    """Everything ``pkosim validate`` says about a scenario file, without raising for what it finds: ``.ok``,
+    ``.problems`` and ``.warnings`` (located problems; ``str()`` of each is the line ``pkosim validate`` prints,
+    ``.lines()`` all of them), ``.scenario`` (None if the file has problems)."""
+    return check_scenario(path)
+
+
 def _scenario_of(item: Any) -> Scenario:
     if isinstance(item, Scenario):
         return item
     if not item.is_file():
         raise PkosimError(f"{item}: scenario file not found")
-    return load_scenario(item)
+    resolved = resolve_scenario(item)
+    for warning in resolved.warnings:
+        warnings.warn(str(warning), ScenarioWarning, stacklevel=3)
+    return resolved.scenario
 
 
 def _make_room(out: Path, names: list[str], overwrite: bool) -> None:

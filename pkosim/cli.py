@@ -23,7 +23,12 @@ COMMAND_MODULES = [
     "sim.runner.cli",
     "sim.calibration.cli",
     "analysis.cli",
+    "analysis.explore_cli",
+    "pkosim.attribute",
     "pkosim.study",
+    "pkosim.view.cli",
+    "pkosim.ledger",
+    "pkosim.score",
 ]
 
 

@@ -21,11 +21,11 @@ from analysis.compare import findings, window_days, write_comparison
 from analysis.html import render
 from analysis.io import write_text
 from analysis.report import write_report
-from analysis.results import find_batches
+from analysis.results import find_batches, posteriors
 from analysis.summary import summarize, write_summary
 from sim import __version__
-from sim.calibration.report import check_batch, not_met, verdict, write_check
-from sim.errors import PkosimError, ScenarioError
+from sim.calibration.report import check_batch, check_page, headline, not_met, write_check
+from sim.errors import PkosimError, RunsFailedError, ScenarioError
 from sim.runner import run_batch
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.base import StrictModel
@@ -92,7 +92,8 @@ def _point_latest(out: Path, folder: Path) -> None:
 
 def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standard_study"), *,
               replications: int | None = None, workers: int | None = None, quiet: bool = False) -> Path:
-    """Run every scenario of the study and write its tables and reports; return the index page."""
+    """Run every scenario of the study and write its tables and reports; return the index page. Runs that fail are
+    left out of the reports; the study is written all the same, then ``RunsFailedError`` (exit code 1) says so."""
     if replications is not None and replications < 1:
         raise PkosimError(f"replications must be >= 1, got {replications}")
     study, scenario_groups, files = load_study(study_file)
@@ -104,15 +105,16 @@ def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standa
     failed = sum(r.failed for r in results)
     directory = {r.scenario: r.directory for r in results}
     write_summary([r.directory for r in results], out_dir=folder)
-    calibration, check_page = {}, None
+    calibration, check_card = {}, None
     if study.calibration_check is not None:
         checked = load_scenario(study_file.parent / study.calibration_check.scenario)
         targets = study_file.parent / study.calibration_check.targets
-        write_check(directory[checked.name], targets, folder)
         table = check_batch(directory[checked.name], targets)
+        write_check(directory[checked.name], targets, folder, table=table)
+        _write_check_page(check_page(table, directory[checked.name], targets), folder / "calibration_check.html")
         calibration = {"missed": not_met(table), "targets": int(table["year"].isna().sum()),
                        "window": (checked.start, checked.end)}
-        check_page = {"scenario": checked.name, "page": "calibration_check.html", "verdict": verdict(table)}
+        check_card = {"scenario": checked.name, "page": "calibration_check.html", "verdict": headline(table)}
     groups = []
     for baseline, alternatives in scenario_groups:
         dirs = [directory[baseline.name]] + [directory[a.name] for a in alternatives]
@@ -120,12 +122,19 @@ def run_study(study_file: Path = DEFAULT_STUDY, out: Path = Path("results/standa
             write_comparison(dirs, out_dir=folder / "comparisons" / baseline.name)
         report = write_report(dirs, out=folder / f"report_{baseline.name}.html", **_caveats(baseline, calibration))
         groups.append(_group(baseline, alternatives, dirs, report))
-    page = _index_html(study, groups, failed, check_page, calibration, results)
+    page = _index_html(study, groups, failed, check_card, calibration, results)
     index = write_text(folder / "index.html", page)
     _point_latest(out, folder)
     if failed:
-        raise PkosimError(f"{failed} run(s) failed; results so far are in {folder} (see failures/ in each batch)")
+        raise RunsFailedError(f"pkosim study: {failed} run(s) failed; the study in {folder} leaves them out "
+                              f"(tracebacks in the failures/ folder of each batch under {folder / 'batches'})")
     return index
+
+
+def _write_check_page(page: dict, path: Path) -> Path:
+    """The calibration check (``sim.calibration.report.check_page``) as a page of the study, from the report
+    templates (``analysis/templates/calibration_check.html.j2``), headline first."""
+    return write_text(path, render("calibration_check.html.j2", page=page, version=__version__))
 
 
 def _caveats(baseline: Scenario, calibration: dict) -> dict:
@@ -161,19 +170,22 @@ def _group(baseline: Scenario, alternatives, dirs, report: Path) -> dict:
     }
 
 
-def _index_html(study: Study, groups: list[dict], failed: int, check_page: dict | None, calibration: dict,
+def _index_html(study: Study, groups: list[dict], failed: int, check_card: dict | None, calibration: dict,
                 results) -> str:
     """The study's landing page (``analysis/templates/study_index.html.j2``)."""
     counts = sorted({r.ok for r in results})
     replications = (f"{counts[0]} replications per scenario" if len(counts) == 1
                     else f"{counts[0]}-{counts[-1]} replications per scenario")
+    kinds = posteriors(find_batches([r.directory for r in results]))
     caveats = headlines.caveats(None, calibration_missed=calibration.get("missed", ()),
-                                calibration_targets=calibration.get("targets"))
+                                calibration_targets=calibration.get("targets"),
+                                intervals=headlines.intervals_caveat(kinds))
     if counts and counts[0] < headlines.MIN_REPLICATIONS:
         caveats.append(f"Only {counts[0]} replications per scenario: the intervals are rough (the rule of thumb here "
                        f"is at least {headlines.MIN_REPLICATIONS}).")
     return render("study_index.html.j2", study=study, title=f"pkosim study: {study.name}", groups=groups,
-                  failed=failed, check=check_page, caveats=caveats, replications=replications, version=__version__,
+                  failed=failed, check=check_card, caveats=caveats, replications=replications, version=__version__,
+                  intervals=headlines.interval_kind(kinds),
                   written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Callable, get_args
 
@@ -114,19 +115,54 @@ def decisions_table() -> str:
     return "\n".join(f"- `{name}`" for name in sorted(names))
 
 
+_EVENT_FIELD_KINDS = {date: "date", str: "name", bool: "true/false", float: "number", int: "whole number",
+                      tuple[str, ...]: "list of names"}
+
+
+def _event_bounds(field) -> str:
+    """A field's bounds in words: '0 to 1', 'above 0, up to 1', 'at least 0'."""
+    low = high = ""
+    for m in field.metadata:
+        if getattr(m, "ge", None) is not None:
+            low = f"{m.ge:g}"
+        elif getattr(m, "gt", None) is not None:
+            low = f"above {m.gt:g}"
+        if getattr(m, "le", None) is not None:
+            high = f"{m.le:g}"
+        elif getattr(m, "lt", None) is not None:
+            high = f"below {m.lt:g}"
+    if low and high:
+        return f"{low} to {high}" if not low.startswith("above") and not high.startswith("below") else f"{low}, up to {high}"
+    return f"at least {low}" if low and not low.startswith("above") else low or (f"at most {high}" if high else "")
+
+
+def _event_field(name: str, field) -> str:
+    """'`share` (number, 0 to 1; required): ...' for one field of an event kind."""
+    annotation = field.annotation
+    optional = type(None) in get_args(annotation)
+    kind = _EVENT_FIELD_KINDS.get(next((a for a in get_args(annotation) if a is not type(None)), annotation)
+                                  if optional else annotation, "value")
+    bounds = _event_bounds(field)
+    if field.is_required():
+        need = "required"
+    elif field.default in (None, ()):
+        need = "optional"
+    else:
+        need = "default " + (str(field.default).lower() if isinstance(field.default, bool) else f"{field.default:g}"
+                             if isinstance(field.default, float) else str(field.default))
+    return f"`{name}` ({kind}{', ' + bounds if bounds else ''}; {need}): {field.description}"
+
+
 def events_table() -> str:
-    """Every event kind with its fields (besides ``date``, ``action`` and ``note``, which every event has)."""
-    rows = ["| action | what it does | fields |", "|---|---|---|"]
+    """Every event kind: what it does, its fields (besides ``date``, ``action`` and ``note``, which every event
+    has) with their kind, bounds and default, and an example line of a scenario's ``events``."""
+    rows = ["| action | what it does | fields | example |", "|---|---|---|---|"]
     for cls in EVENT_CLASSES:
         action = get_args(cls.model_fields["action"].annotation)[0]
-        fields = []
-        for name, field in cls.model_fields.items():
-            if name in ("date", "action", "note"):
-                continue
-            required = "required" if field.is_required() else f"default {field.default!r}"
-            fields.append(f"`{name}` ({required}): {field.description}")
-        doc = " ".join((cls.__doc__ or "").split())
-        rows.append(f"| `{action}` | {doc} | {'<br>'.join(fields) or '-'} |")
+        fields = [_event_field(name, field) for name, field in cls.model_fields.items()
+                  if name not in ("date", "action", "note")]
+        doc = " ".join((cls.__doc__ or "").split()).replace("|", "/")
+        rows.append(f"| `{action}` | {doc} | {'<br>'.join(fields) or '-'} | `{cls.example}` |")
     return "\n".join(rows)
 
 

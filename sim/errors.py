@@ -38,6 +38,12 @@ class PkosimError(Exception):
         return [str(self)]
 
 
+class RunsFailedError(PkosimError):
+    """The command finished, but some runs failed (their tracebacks are in the batches' ``failures/``)."""
+
+    exit_code = EXIT_RUNS_FAILED
+
+
 class PkosimEnvironmentError(PkosimError):
     """The machine, not the input, stopped the command: disk full, no permission, read-only folder, lock held."""
 
@@ -89,6 +95,7 @@ class Problem:
     column: int | None
     key: str
     message: str
+    warning: bool = False  # valid, but probably not what was meant: said, never fatal
 
     def __str__(self) -> str:
         where = self.file
@@ -96,15 +103,23 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        message = f"warning: {self.message}" if self.warning else self.message
+        return f"{where}: {self.key}: {message}" if self.key else f"{where}: {message}"
+
+
+def in_file_order(problems) -> list[Problem]:
+    """Problems without repeats, sorted by file, line, column and key."""
+    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.key, p.message))
 
 
 class ScenarioError(PkosimError):
-    """One or more problems in scenario or theatre files."""
+    """One or more problems in scenario or theatre files (and the warnings found with them, printed alongside)."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.key, p.message))
+    def __init__(self, problems: list[Problem], warnings: list[Problem] = ()):
+        self.problems = in_file_order(problems)
+        self.warnings = in_file_order(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def lines(self) -> list[str]:
-        return [str(p) for p in self.problems]
+        """Every problem, then every warning, each in file order."""
+        return [str(p) for p in self.problems + self.warnings]

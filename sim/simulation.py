@@ -155,6 +155,11 @@ class PeacekeepingModel(mesa.Model):
         """The date of a day index."""
         return self.calendar[day]
 
+    def events_on(self, day: int) -> tuple:
+        """The dated events applied at the start of day index ``day``, in the order they are applied (read-only:
+        for the interactive view, which shows them as they fire)."""
+        return tuple(self._events_by_day.get(day, ()))
+
     def camp_open(self, name: str) -> bool:
         camp = self.camps_by_name.get(name)
         return camp is not None and camp.is_open()

@@ -77,13 +77,13 @@ class PageReport:
     images: int = 0
     headline: str = ""
 
-    def problems(self, *, headline: bool = True) -> list[str]:
+    def problems(self) -> list[str]:
         out = [f"console error: {e}" for e in self.console_errors]
         out += [f"script error: {e}" for e in self.page_errors]
         if self.overflow_px > 0:
             out.append(f"wider than {WIDTH} px by {self.overflow_px} px (horizontal scrolling)")
         out += [f"image not loaded: {alt}" for alt in self.broken_images]
-        if headline and not self.headline.strip():
+        if not self.headline.strip():
             out.append("no headline block (#headlines)")
         return [f"{self.url}: {p}" for p in out]
 

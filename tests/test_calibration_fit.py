@@ -12,7 +12,7 @@ import pytest
 from sim.calibration.config import Calibration, Prior, check_parameters
 from sim.calibration.fit import evaluate, fit
 from sim.calibration.paramfile import nest, optuna_fit_line, rounded, write_parameters
-from sim.calibration.report import read_batch, write_check
+from sim.calibration.report import check_batch, check_page, headline, not_met, read_batch, write_check
 from sim.calibration.targets import Targets
 from sim.errors import ScenarioError
 from sim.runner.fakes import FakeIeds, FakeScenario, fake_simulate
@@ -127,15 +127,38 @@ def test_rounding_and_nesting():
     assert nest({"a.b": 1, "a.c.d": 2, "e": 3}) == {"a": {"b": 1, "c": {"d": 2}}, "e": 3}
 
 
-def test_write_check_for_a_batch(tmp_path):
+@pytest.fixture
+def far_batch(tmp_path):
+    """A batch far from the targets, and the targets file."""
     cal = calibration(tmp_path, trials=1)
     _, _, batch = evaluate(cal, {"ieds.base_detection_probability": 0.9}, tmp_path / "far", run_fn=fake_simulate)
     targets_file = tmp_path / "targets.yaml"
     import yaml
 
     targets_file.write_text(yaml.safe_dump(cal.targets.model_dump(mode="json")))
+    return batch, targets_file
+
+
+def test_write_check_for_a_batch_opens_with_its_headline(far_batch, tmp_path):
+    batch, targets_file = far_batch
     path = write_check(batch, targets_file, tmp_path / "check")
-    text = path.read_text()
-    assert "Not met" in text and "hostile deaths per year, mean 2014" in text
-    assert (tmp_path / "check" / "calibration_check.html").read_text().count("class='bad'") >= 1
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("# Observed against simulated, 20")
+    table = check_batch(batch, targets_file)
+    assert lines[2] == f"**{headline(table)}** Not met: {'; '.join(not_met(table))}."
+    whole = table[table["year"].isna()]
+    assert headline(table) == f"{int(whole['met'].sum())} of {len(whole)} calibration targets met."
+    assert any("hostile deaths per year, mean 2014" in line for line in lines)
     assert isinstance(pd.read_parquet(batch / "yearly.parquet"), pd.DataFrame)
+
+
+def test_the_check_page_is_built_from_the_report_templates_headline_first(far_batch, tmp_path):
+    from pkosim.study import _write_check_page
+
+    batch, targets_file = far_batch
+    table = check_batch(batch, targets_file)
+    page = _write_check_page(check_page(table, batch, targets_file), tmp_path / "calibration_check.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<meta name="generator" content="pkosim' in page
+    assert page.index('id="headlines"') < page.index("<table")
+    assert headline(table).replace("'", "&#39;") in page
+    assert page.count('<tr class="bad">') >= len(not_met(table)) > 0  # the targets missed, and the years with one

@@ -13,12 +13,14 @@ from pkosim.study import load_study, run_study
 from sim.errors import PkosimError, ScenarioError
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+POSTERIOR = Path(__file__).resolve().parent / "posterior_fixtures" / "posterior.yaml"  # a test fixture, not a fit
 
 
-def _write_study(folder: Path, *, alt_seed: int | None = None) -> Path:
+def _write_study(folder: Path, *, alt_seed: int | None = None, posterior: bool = False) -> Path:
     base = SCENARIOS / "base.yaml"
+    posterior_line = f"posterior: {POSTERIOR}\n" if posterior else ""
     (folder / "short.yaml").write_text(
-        f"extends: {base}\nname: short\nstart: 2021-01-01\nend: 2021-02-28\nreplications: 3\n"
+        f"extends: {base}\nname: short\nstart: 2021-01-01\nend: 2021-02-28\nreplications: 3\n" + posterior_line
     )
     seed_line = f"seed: {alt_seed}\n" if alt_seed is not None else ""
     (folder / "short_no_barkhane.yaml").write_text(
@@ -34,7 +36,7 @@ def _write_study(folder: Path, *, alt_seed: int | None = None) -> Path:
 
 
 def test_study_runs_every_scenario_and_writes_paired_comparison_and_reports(tmp_path):
-    study = _write_study(tmp_path)
+    study = _write_study(tmp_path, posterior=True)
     index = run_study(study, tmp_path / "out", workers=1, quiet=True)
     folder = index.parent
     assert (tmp_path / "out" / "latest").resolve() == folder.resolve()
@@ -53,6 +55,10 @@ def test_study_runs_every_scenario_and_writes_paired_comparison_and_reports(tmp_
     assert 'href="summary.csv"' in page
     assert 'id="headlines"' in page and "two short scenarios" in page  # the study's question, then its answers
     assert not re.search(r'href="[^"]*\.md"', page)  # raw Markdown is not a page to open in a browser
+    # both scenarios drew replication k's parameters from posterior draw k: every page says what the intervals hold
+    assert "intervals: chance and parameter uncertainty" in page
+    assert "Intervals include chance and parameter uncertainty" in report
+    assert "chance and parameter uncertainty" in (folder / "summary.md").read_text()
 
 
 def test_a_second_study_never_overwrites_the_first(tmp_path):
@@ -105,3 +111,26 @@ def test_impossible_replications_are_refused_before_anything_runs(tmp_path):
     with pytest.raises(PkosimError, match="replications must be >= 1, got 0"):
         run_study(SCENARIOS / "studies" / "standard.yaml", tmp_path / "out", replications=0)
     assert not (tmp_path / "out").exists()
+
+
+def _failing_run_batch(*args, **kwargs):
+    """The study's runner with a model whose run 1 of every batch fails."""
+    from sim.runner import run_batch
+    from sim.simulation import simulate
+
+    def fail_run_1(scenario, seed):
+        if seed.spawn_key[-1] == 1:
+            raise ZeroDivisionError("run 1 divides by zero")
+        return simulate(scenario, seed)
+
+    return run_batch(*args, **kwargs, run_fn=fail_run_1)
+
+
+def test_a_study_with_failed_runs_is_written_and_exits_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("pkosim.study.run_batch", _failing_run_batch)
+    study = _write_study(tmp_path)
+    assert main(["study", str(study), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "pkosim study: 2 run(s) failed; the study in" in err
+    assert (tmp_path / "out" / "latest" / "index.html").is_file()
+    assert "2 run(s) failed" in (tmp_path / "out" / "latest" / "index.html").read_text()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.metrics import DEATH_CAUSES, metric
-from analysis.plots.style import A4_LANDSCAPE, colour, figure_style, finish
+from analysis.plots.style import A4_LANDSCAPE, colour, figure_style, finish, replications_text
 from analysis.results import Batch
 
 CAUSE_LABELS = {c: metric(c).label.replace("Deaths by ", "").replace("Deaths in ", "") for c in DEATH_CAUSES}
@@ -118,8 +118,7 @@ def plot_breakdown(batches: Sequence[Batch], metric: str | None = None):
         handles, labels = row_major(handles, ncol), row_major(labels, ncol)
         fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=ncol, frameon=False)
         rows = -(-max(len(labels), 1) // ncol)
-        n = ", ".join(sorted({str(b.n_ok) for b in batches}))
-        finish(fig, batches, f"Where hostile deaths fall: mean per year over {n} replications",
+        finish(fig, batches, f"Where hostile deaths fall: mean per year over {replications_text(batches)}",
                "yearly.parquet (cause), incidents.parquet (contingent, sector)",
                "Bars: mean annual rate over replications; whiskers: 95% confidence interval of the mean.")
         fig.supxlabel("Hostile deaths (persons per year)", fontsize=10, y=0.13)

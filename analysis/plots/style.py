@@ -18,7 +18,7 @@ if "MPLBACKEND" not in os.environ:  # headless files by default; a notebook (MPL
 import matplotlib.pyplot as plt  # noqa: E402
 
 from analysis.io import save_figure  # noqa: E402
-from analysis.results import Batch  # noqa: E402
+from analysis.results import Batch, replications_text  # noqa: E402,F401  (re-exported: footers)
 
 A4_LANDSCAPE = (8.3, 5.8)  # inches: fits an A4 page width
 DPI = 150
@@ -47,11 +47,6 @@ def figure_style():
 
 def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
-
-
-def replications_text(batches: Sequence[Batch]) -> str:
-    counts = sorted({b.n_ok for b in batches})
-    return f"{counts[0]} replications" if len(counts) == 1 else f"{min(counts)}-{max(counts)} replications"
 
 
 def source_note(batches: Sequence[Batch], data: str) -> str:

@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.metrics import metric as metric_meta
-from analysis.plots.style import A4_LANDSCAPE, colour, figure_style, finish
+from analysis.plots.style import A4_LANDSCAPE, colour, figure_style, finish, replications_text
 from analysis.results import Batch
 
 ROLLING_DAYS = 30
@@ -130,9 +130,8 @@ def plot_timeseries(batches: Sequence[Batch], metric: str = "hostile_deaths", da
                 ax.set_ylabel(meta.axis_label(per))
         ax.set_ylim(bottom=0 if ax.get_ylim()[0] >= 0 else None)
         _legend(ax, batches, markers=step != "day")
-        n = ", ".join(sorted({str(b.n_ok) for b in batches}))
         what = "daily" if step == "day" else f"by {step}"
-        title = f"{meta.label} {what}: median and 50%/90% ranges over {n} replications"
+        title = f"{meta.label} {what}: median and 50%/90% ranges over {replications_text(batches)}"
         note = ""
         if meta.agg == "sum":
             note = {"day": f"Daily counts as a {ROLLING_DAYS}-day moving sum per run.",

@@ -93,6 +93,8 @@ class PatternModel:
         self.calibration, self.settings, self.years = calibration, settings, years
         self.run_fn = run_fn or simulate
         overrides = {"outputs.daily": False, "outputs.convoys": False, "outputs.incidents": True}
+        if getattr(calibration.scenario, "posterior", None) is not None:
+            overrides["posterior"] = None  # a particle runs its own values, never an earlier posterior's draws
         self.scenario = runner_scenarios.with_overrides(calibration.scenario, overrides)
 
     def seeds(self, values: dict[str, float]) -> list[np.random.SeedSequence]:

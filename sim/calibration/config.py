@@ -9,7 +9,7 @@
     parameters:                              # dotted path -> uniform prior; log: true samples log-uniformly
       ieds.killed_per_detonation: {low: 0.2, high: 2.0}
     weights:                                 # optional: target name -> weight in the objective
-      ied_found_share: 0.5
+      largest_incident_deaths_max: 0.5
 
 Everything is checked before any run: the files exist and validate, every parameter path names a number in the
 scenario (with a did-you-mean), both ends of every prior are values the scenario accepts, weights name targets.

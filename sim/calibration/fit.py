@@ -66,6 +66,8 @@ def evaluate(calibration: Calibration, values: dict[str, Any], out_dir: Path, *,
         overrides["outputs.daily"] = False  # trials need the yearly and incidents tables only
     if not getattr(scenario.outputs, "incidents", True):
         overrides["outputs.incidents"] = True
+    if getattr(scenario, "posterior", None) is not None:
+        overrides["posterior"] = None  # a trial runs its own values, not the posterior's draws
     trial_scenario = runner_scenarios.with_overrides(scenario, overrides)
     [result] = run_batch([trial_scenario], out_dir, replications=calibration.replications, workers=workers,
                          quiet=True, run_fn=run_fn)

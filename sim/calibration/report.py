@@ -7,7 +7,9 @@ the observed value, the simulated mean and 90% interval across replications, and
 - rule ``interval``: the observed value lies inside the simulated 90% interval;
 - rule ``range`` (ratio targets with an observed range): the simulated mean lies inside the observed range.
 
-``write_check(batch_dir, targets_path, out_dir)`` writes that table as ``calibration_check.md`` and ``.html``;
+``check_page(table, ...)`` is that table as plain data, led by a one-line ``headline`` (how many targets are met):
+``write_check`` writes it as ``calibration_check.md``; ``pkosim study`` renders it as ``calibration_check.html`` from
+the report templates (``analysis/templates/``; ``sim`` never imports ``analysis``).
 ``write_report`` writes the fit's ``calibration_report.md`` and ``.html``.
 """
 
@@ -213,15 +215,57 @@ def render(table: pd.DataFrame, title: str, intro: list[str]) -> tuple[str, str]
     return "\n".join(md), "\n".join(page)
 
 
-def write_check(batch_dir: Path | str, targets_path: Path | str, out_dir: Path | str) -> Path:
-    """Write ``calibration_check.md`` and ``.html`` for a batch into ``out_dir``; return the markdown path."""
-    table = check_batch(batch_dir, targets_path)
-    md, page = render(table, "Observed against simulated, 2014-2020",
-                      [f"Batch: {batch_dir}. Targets: {targets_path}. Runs: {int(table['runs'].max())}."])
-    out_dir = Path(out_dir)
-    atomic_write_text(out_dir / "calibration_check.html", page)
-    atomic_write_text(out_dir / "calibration_check.md", md)
-    return out_dir / "calibration_check.md"
+def headline(table: pd.DataFrame) -> str:
+    """The check in one line: how many of the whole-window targets are met."""
+    whole = table[table["year"].isna()]
+    met = int(whole["met"].sum())
+    return f"All {met} calibration targets met." if met == len(whole) else f"{met} of {len(whole)} calibration targets met."
+
+
+def _table_data(header: list[str], rows: list[list[str]], numeric: set[str]) -> dict:
+    """A table as plain data (the shape of the report templates' ``table`` macro): rows that miss a target marked."""
+    return {"columns": header, "rows": [[c.replace("**", "") for c in cells] for cells in rows],
+            "numeric": [h in numeric for h in header], "caption": "",
+            "row_classes": ["bad" if any("not met" in c or c.endswith(" *") for c in cells) else "" for cells in rows]}
+
+
+def check_page(table: pd.DataFrame, batch_dir: Path | str, targets_path: Path | str) -> dict:
+    """The calibration check as plain data: title, headline, where it comes from, the target and per-year tables,
+    and the rule (``write_check`` writes it as Markdown, ``pkosim study`` as a page)."""
+    years = sorted(int(y) for y in table["year"].dropna().unique())
+    window = "the record" if not years else str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
+    missed = not_met(table)
+    return {
+        "title": f"Observed against simulated, {window}",
+        "headline": headline(table),
+        "missed": f"Not met: {'; '.join(missed)}." if missed else "",
+        "provenance": [("batch", str(batch_dir)), ("targets", str(targets_path)), ("runs", str(int(table["runs"].max())))],
+        "targets": _table_data(TARGET_HEADER, target_rows(table), {"observed", "z", "weight"}),
+        "years": _table_data(YEAR_HEADER, year_rows(table), {h for h in YEAR_HEADER if h.endswith("observed")}),
+        "rules": RULES,
+    }
+
+
+def check_markdown(page: dict) -> str:
+    """``check_page`` as a Markdown document, headline first."""
+    def table(data: dict) -> str:
+        return markdown_table(data["columns"], data["rows"])
+
+    where = ". ".join(f"{name.capitalize()}: {value}" for name, value in page["provenance"]) + "."
+    return "\n".join([f"# {page['title']}", "", f"**{page['headline']}** {page['missed']}".strip(), "", where, "",
+                      table(page["targets"]), "",
+                      "## Per year", "", table(page["years"]), "", page["rules"], ""])
+
+
+def write_check(batch_dir: Path | str, targets_path: Path | str, out_dir: Path | str,
+                table: pd.DataFrame | None = None) -> Path:
+    """Write ``calibration_check.md`` for a batch into ``out_dir`` (``table``: its ``check_batch``, if already
+    computed); return its path. The page (``calibration_check.html``) is rendered by ``pkosim study``."""
+    if table is None:
+        table = check_batch(batch_dir, targets_path)
+    path = Path(out_dir) / "calibration_check.md"
+    atomic_write_text(path, check_markdown(check_page(table, batch_dir, targets_path)))
+    return path
 
 
 def write_report(result, out_dir: Path | str) -> Path:

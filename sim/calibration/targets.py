@@ -84,7 +84,7 @@ class Targets(StrictModel):
     fatal_incidents_per_year: FatalIncidents
     hostile_deaths_by_nationality_2013_2020: ByNationality
     wounded_per_hostile_death: RangedFigure
-    ied_found_before_detonation_share: RangedFigure
+    ied_found_before_detonation_share: RangedFigure | None = None  # a 2021 figure: a prior for detection, not fitted
     died_of_wounds_share: RangedFigure | None = None
     patrols_per_day: YearlyFigures | None = None
     northern_contingents: NorthernContingents | None = None
@@ -215,12 +215,6 @@ def target_patterns(targets: Targets, years: list[int] | None = None) -> list[Ta
         out.append(Target(f"patrols_per_day_{years[0]}", f"patrols per day {years[0]}", observed, observed / 3,
                           INTERVAL, weight=0.5, source=targets.patrols_per_day.source,
                           note="a count of all patrols, most of them short: scale a third of it, weighted half"))
-    found = targets.ied_found_before_detonation_share
-    low, high = found.range if found.range else (found.value, found.value)
-    out.append(Target("ied_found_share", "share of IEDs met that were found before going off", (low + high) / 2,
-                      max((high - low) / 2, 0.1), RANGE if found.range else INTERVAL, low, high, weight=0.5,
-                      source=found.source,
-                      note="2021 figure, outside the window: weighted half"))
     return out
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from sim.output import RunOutput
+from sim.scenario.posterior import PosteriorDraws
 
 YEARLY_SUMS = [
     "hostile_deaths", "killed_in_action", "died_of_wounds", "wounded", "fatal_incidents", "ied_laid", "ied_met",
@@ -65,6 +66,7 @@ class FakeScenario(_Frozen):
     outputs: FakeOutputs = FakeOutputs()
     sweep: FakeSweep | None = None
     ieds: FakeIeds = FakeIeds()
+    posterior: PosteriorDraws | None = None  # draws over ieds.* (sim.scenario.posterior)
     fail_runs: list[int] = []  # replications that raise
     sleep_s: float = 0.0       # wall time each run takes
 

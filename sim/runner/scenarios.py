@@ -1,7 +1,8 @@
 """The few things the runner asks of a scenario object, in one place.
 
 The runner treats a scenario as an opaque, validated, frozen pydantic model. It needs to: read ``name``,
-``replications``, ``seed``, ``outputs`` and ``sweep``; apply a design point's overrides; hash it; store it in the
+``replications``, ``seed``, ``outputs`` and ``sweep``; apply a design point's overrides, and a replication's
+posterior draw (``for_replication``, docs in ``sim.scenario.posterior``); hash it; store it in the
 manifest; and rebuild it from there on ``--resume``. Two kinds of scenario exist, named in a fixed registry
 (``MODELS``) and recorded in the manifest by name, never as an import path: ``pkosim`` (``sim.scenario.Scenario``,
 run by ``sim.simulation.simulate``) and ``fake`` (the engine's stand-in, ``sim.runner.fakes``, which keeps the
@@ -52,12 +53,15 @@ def default_run_fn(model: str) -> Callable:
 
 
 def to_json(scenario: Any) -> dict:
-    """The scenario as stored in a manifest: JSON data without the batch keys (seed, replications)."""
+    """The scenario as stored in a manifest: JSON data without the batch keys (seed, replications), and without
+    ``posterior`` when it has none."""
     if isinstance(scenario, Scenario):
         return scenario_data(scenario)
     data = scenario.model_dump(mode="json")
     for key in BATCH_KEYS:
         data.pop(key, None)
+    if data.get("posterior", ...) is None:
+        del data["posterior"]
     return data
 
 
@@ -86,6 +90,16 @@ def with_overrides(scenario: Any, values: dict[str, Any]) -> Any:
             raise PkosimError(f"scenario {scenario.name!r}: no parameter {path!r} to override")
         node[leaf] = value
     return type(scenario).model_validate(data)
+
+
+def for_replication(scenario: Any, run: int) -> Any:
+    """The scenario replication ``run`` runs: the posterior's draw ``run`` (mod the number of draws) applied, except
+    to the parameters a sweep varies; the scenario itself when it has no posterior."""
+    if getattr(scenario, "posterior", None) is None:
+        return scenario
+    from sim.scenario.posterior import replication_values
+
+    return with_overrides(scenario, {**replication_values(scenario, run), "posterior": None})
 
 
 def from_json(model: str, data: Any, where: str) -> Any:

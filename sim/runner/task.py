@@ -1,7 +1,9 @@
 """One run as a unit of work: what a worker receives (``RunTask``) and what it sends back (``RunResult``).
 
-``execute`` is the only code that runs on workers. It never raises for a model error: the traceback travels back
-as data, so a failing run is recorded and the batch goes on, whatever the executor. The tables come back to the
+``execute`` is the only code that runs on workers. It gives the run its seed (replication k: ``run_seed(root, k)``)
+and, for a scenario with a posterior, its parameters (draw k: ``scenarios.for_replication``), so replication k of
+every scenario and design point shares both. It never raises for a model error: the traceback travels back as data,
+so a failing run is recorded and the batch goes on, whatever the executor. The tables come back to the
 parent process, which alone writes files; workers need no shared filesystem.
 """
 
@@ -14,12 +16,13 @@ from typing import Any, Callable
 
 from sim.output import RunOutput
 
+from .scenarios import for_replication
 from .seeds import run_seed, seed_label
 
 
 @dataclass(frozen=True)
 class RunTask:
-    scenario: Any                 # the design point's scenario (overrides applied)
+    scenario: Any                 # the design point's scenario (overrides applied; the posterior draw is not yet)
     point: int
     run: int
     root_seed: int
@@ -44,7 +47,7 @@ class RunResult:
 def execute(task: RunTask) -> RunResult:
     started = time.perf_counter()
     try:
-        output = task.run_fn(task.scenario, run_seed(task.root_seed, task.run))
+        output = task.run_fn(for_replication(task.scenario, task.run), run_seed(task.root_seed, task.run))
     except Exception:  # noqa: BLE001 - any model error is recorded as this run's failure
         return RunResult(task.point, task.run, task.seed, "failed", time.perf_counter() - started,
                          error=traceback.format_exc())

@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Every problem and warning of each file, one located line each (problems first); warnings alone leave a
+    file valid and the exit code 0."""
     failed = 0
     for file in args.files:
         try:
@@ -43,7 +45,10 @@ def run_validate(args: argparse.Namespace) -> int:
             for line in error.lines():
                 print(line, file=sys.stderr)
         else:
-            print(f"{file}: ok ({resolved.scenario.name}, {resolved.scenario.start}..{resolved.scenario.end})")
+            for warning in resolved.warnings:
+                print(warning, file=sys.stderr)
+            noted = f", {len(resolved.warnings)} warning(s)" if resolved.warnings else ""
+            print(f"{file}: ok ({resolved.scenario.name}, {resolved.scenario.start}..{resolved.scenario.end}{noted})")
     if failed:
         print(f"{failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
         return 2
@@ -51,8 +56,12 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def resolved_data(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data in schema order, every default filled in."""
-    return scenario.model_dump(mode="json")
+    """The scenario as plain data in schema order, every default filled in; a posterior as its files, hashes,
+    number of draws and parameters rather than every draw."""
+    data = scenario.model_dump(mode="json")
+    if scenario.posterior is not None:
+        data["posterior"] = scenario.posterior.summary()
+    return data
 
 
 def run_show(args: argparse.Namespace) -> int:

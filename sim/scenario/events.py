@@ -12,7 +12,7 @@ day. The model calls them in date order, then by id; no code dispatches on the a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union, get_args
+from typing import Annotated, ClassVar, Literal, Union, get_args
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -22,6 +22,9 @@ from sim.scenario.base import StrictModel
 class _Event(StrictModel):
     date: dt.date = Field(..., description="Day the event takes effect (applied at the start of that day).")
     note: str = Field("", description="Why: the source or the reasoning behind this event.")
+
+    #: One line of a scenario's ``events`` mapping with this kind of event (the README and the ODD show it).
+    example: ClassVar[str] = ""
 
     def prepare(self, model) -> None:
         """Called once when the model is built (most events need nothing then)."""
@@ -39,22 +42,29 @@ def _until_not_before_date(until: dt.date, info: ValidationInfo) -> dt.date:
 
 
 class FrenchBaseLeft(_Event):
-    """France leaves one of its bases: its aircraft and quick-reaction forces there stop serving."""
+    """France leaves one of its bases for good: from ``date`` its aircraft no longer fly from it (and leaving Gao
+    ends the French surgical unit there). Once every French base in Mali is left, French air support comes from
+    outside only on request (``approval_share_when_outside`` of the French providers)."""
 
+    example: ClassVar[str] = "leave_gao: {date: 2022-08-15, action: french_base_left, base: Gao}"
     action: Literal["french_base_left"] = Field(..., description="Event kind: french_base_left.")
-    base: str = Field(..., description="French base (sim/theatres/<theatre>/french_bases.csv).")
+    base: str = Field(..., description="The French base left (a name in sim/theatres/<theatre>/french_bases.csv).")
 
     def apply(self, model) -> None:
         model.air.french_base_left(self.base)
 
 
 class CampCloses(_Event):
-    """A camp closes on ``date``; people and equipment move out before it (camps.withdrawal_lead_days)."""
+    """A camp closes on ``date``. From ``withdrawal.lead_days`` before that day it draws down: its people leave at
+    an even pace by flight and by road, its equipment by withdrawal convoys; what is still there on the day is left
+    behind (``withdrawal.py``). A closing date from the theatre's data is replaced by this one."""
 
+    example: ClassVar[str] = "close_ber: {date: 2023-08-13, action: camp_closes, camp: Ber, transfer_to: Timbuktu}"
     action: Literal["camp_closes"] = Field(..., description="Event kind: camp_closes.")
-    camp: str = Field(..., description="Camp (sim/theatres/<theatre>/camps.csv).")
+    camp: str = Field(..., description="The camp that closes (a name in sim/theatres/<theatre>/camps.csv).")
     transfer_to: str | None = Field(
-        None, description="Camp that takes over the garrison (default: personnel leave the theatre via the hub).",
+        None, description="A camp that receives the garrison and its equipment (default: the nearest resupply hub "
+                          "that stays open longer, through which they leave the theatre).",
     )
 
     def prepare(self, model) -> None:
@@ -65,12 +75,14 @@ class CampCloses(_Event):
 
 
 class ContingentLeaves(_Event):
-    """A troop-contributing country withdraws its troops (from all camps, or the ones listed)."""
+    """A troop-contributing country withdraws troops on ``date``: a share of those it still has in every camp, or
+    in the camps listed. The garrisons shrink at once (no convoy carries them)."""
 
+    example: ClassVar[str] = "egypt_suspends: {date: 2022-08-15, action: contingent_leaves, contingent: Egypt}"
     action: Literal["contingent_leaves"] = Field(..., description="Event kind: contingent_leaves.")
-    contingent: str = Field(..., description="Contributing country (sim/theatres/<theatre>/contingents.csv).")
-    camps: tuple[str, ...] = Field((), description="Camps it leaves (default: all).")
-    share: float = Field(1.0, gt=0, le=1, description="Share of its troops that leave (share 0-1).")
+    contingent: str = Field(..., description="The contributing country (a name in sim/theatres/<theatre>/contingents.csv).")
+    camps: tuple[str, ...] = Field((), description="The camps it leaves (default: every camp).")
+    share: float = Field(1.0, gt=0, le=1, description="Share of its remaining troops there that leave.")
 
     def apply(self, model) -> None:
         for camp in model.camps:
@@ -79,20 +91,23 @@ class ContingentLeaves(_Event):
 
 
 class FlightRefusalShare(_Event):
-    """The host state refuses this share of flight requests from this date."""
+    """From ``date`` the host state refuses this share of the flight requests of providers subject to it
+    (replacing ``host_state.flight_refusal_share`` or an earlier event's share)."""
 
+    example: ClassVar[str] = "refusals_2023: {date: 2023-01-01, action: flight_refusal_share, share: 0.241}"
     action: Literal["flight_refusal_share"] = Field(..., description="Event kind: flight_refusal_share.")
-    share: float = Field(..., ge=0, le=1, description="Share of flight requests refused (share 0-1).")
+    share: float = Field(..., ge=0, le=1, description="Share of flight requests refused.")
 
     def apply(self, model) -> None:
         model.host_state.set_refusal_share(self.share)
 
 
 class FlightsGrounded(_Event):
-    """All flights subject to the host state are grounded from ``date`` to ``until`` (inclusive)."""
+    """Every flight of providers subject to the host state is grounded from ``date`` to ``until`` (inclusive)."""
 
+    example: ClassVar[str] = "grounding_jan_2022: {date: 2022-01-17, action: flights_grounded, until: 2022-01-20}"
     action: Literal["flights_grounded"] = Field(..., description="Event kind: flights_grounded.")
-    until: dt.date = Field(..., description="Last day of the grounding.")
+    until: dt.date = Field(..., description="Last day of the grounding (not before date).")
     medevac_exempt: bool = Field(True, description="Whether medevac flights may still fly.")
 
     _until_after_date = field_validator("until")(_until_not_before_date)
@@ -102,11 +117,14 @@ class FlightsGrounded(_Event):
 
 
 class GroundMovementRestricted(_Event):
-    """Convoys may not leave these hubs from ``date`` to ``until`` (e.g. trucks held at Gao in 2023)."""
+    """Convoys may not leave these hubs from ``date`` to ``until`` (inclusive): their trucks are held, so resupply
+    and withdrawal convoys that need them wait (e.g. about 200 MINUSMA trucks held at Gao in 2023)."""
 
+    example: ClassVar[str] = ("trucks_held_at_gao: {date: 2023-09-24, action: ground_movement_restricted, hubs: [Gao], "
+                              "until: 2023-10-31}")
     action: Literal["ground_movement_restricted"] = Field(..., description="Event kind: ground_movement_restricted.")
-    hubs: tuple[str, ...] = Field(..., min_length=1, description="Camps from which convoys are held.")
-    until: dt.date = Field(..., description="Last day of the restriction.")
+    hubs: tuple[str, ...] = Field(..., min_length=1, description="The camps whose convoys are held (a list of camp names).")
+    until: dt.date = Field(..., description="Last day of the restriction (not before date).")
 
     _until_after_date = field_validator("until")(_until_not_before_date)
 
@@ -115,11 +133,14 @@ class GroundMovementRestricted(_Event):
 
 
 class ArmedGroupCapacity(_Event):
-    """An armed group's capacity is multiplied by ``factor`` (e.g. a surge, or losses)."""
+    """An armed group's capacity (which every one of its rates scales with) is multiplied by ``factor`` on
+    ``date``: a surge or a merger above 1 (JNIM's formation in 2017), losses below 1."""
 
+    example: ClassVar[str] = "jnim_formation: {date: 2017-03-02, action: armed_group_capacity, group: jnim, factor: 1.3}"
     action: Literal["armed_group_capacity"] = Field(..., description="Event kind: armed_group_capacity.")
-    group: str = Field(..., description="Armed group id (a key of armed_groups).")
-    factor: float = Field(..., ge=0, le=100, description="Multiplier on the group's current capacity.")
+    group: str = Field(..., description="The armed group (a key of the scenario's armed_groups).")
+    factor: float = Field(..., ge=0, le=100, description="Multiplier on the group's current capacity (0 ends its "
+                                                         "attacks).")
 
     def apply(self, model) -> None:
         model.groups_by_id[self.group].scale_capacity(self.factor)
@@ -130,9 +151,12 @@ class ArmedGroupTargeting(_Event):
     the rest at Malian forces and others (e.g. the JNIM-ISGS fighting of 2020, the turn against the Malian army and
     its Russian partners in 2022)."""
 
+    example: ClassVar[str] = ("jnim_isgs_fighting_jnim: {date: 2020-01-01, action: armed_group_targeting, "
+                              "group: jnim, share: 0.8}")
     action: Literal["armed_group_targeting"] = Field(..., description="Event kind: armed_group_targeting.")
-    group: str = Field(..., description="Armed group id (a key of armed_groups).")
-    share: float = Field(..., ge=0, le=1, description="Share of the group's effort against MINUSMA (share 0-1).")
+    group: str = Field(..., description="The armed group (a key of the scenario's armed_groups).")
+    share: float = Field(..., ge=0, le=1, description="Share of the group's effort against MINUSMA (replacing "
+                                                      "armed_groups.<id>.share_against_minusma).")
 
     def apply(self, model) -> None:
         model.groups_by_id[self.group].target(self.share)
@@ -140,11 +164,13 @@ class ArmedGroupTargeting(_Event):
 
 class MovementRestricted(_Event):
     """MINUSMA cuts its movement everywhere (patrols and convoy tempo) to ``factor`` from ``date`` to ``until``
-    (e.g. the COVID-19 measures of April-June 2020)."""
+    (inclusive), e.g. the COVID-19 measures of April-June 2020."""
 
+    example: ClassVar[str] = ("covid_movement: {date: 2020-04-07, action: movement_restricted, factor: 0.7, "
+                              "until: 2020-06-30}")
     action: Literal["movement_restricted"] = Field(..., description="Event kind: movement_restricted.")
-    factor: float = Field(..., ge=0, le=1, description="Multiplier on every camp's movement factor (factor 0-1).")
-    until: dt.date = Field(..., description="Last day of the restriction.")
+    factor: float = Field(..., ge=0, le=1, description="Multiplier on every camp's movement factor.")
+    until: dt.date = Field(..., description="Last day of the restriction (not before date).")
 
     _until_after_date = field_validator("until")(_until_not_before_date)
 
@@ -153,10 +179,13 @@ class MovementRestricted(_Event):
 
 
 class RotationsSuspended(_Event):
-    """Troop rotations stop from ``date`` to ``until`` (e.g. COVID-19 in 2020; Mali's suspension of July 2022)."""
+    """Troop rotations (their flights and road moves) stop from ``date`` to ``until`` (inclusive), e.g. COVID-19 in
+    2020, Mali's suspension of July 2022."""
 
+    example: ClassVar[str] = ("rotations_suspended_jul_2022: {date: 2022-07-14, action: rotations_suspended, "
+                              "until: 2022-08-14}")
     action: Literal["rotations_suspended"] = Field(..., description="Event kind: rotations_suspended.")
-    until: dt.date = Field(..., description="Last day of the suspension.")
+    until: dt.date = Field(..., description="Last day of the suspension (not before date).")
 
     _until_after_date = field_validator("until")(_until_not_before_date)
 

@@ -1,4 +1,5 @@
-"""From scenario files to a validated ``Scenario``: ``extends`` chains, deep merge with provenance, error messages.
+"""From scenario files to a validated ``Scenario``: ``extends`` chains, deep merge with provenance, error messages
+(every problem of a file in one pass, ``check_document``) and warnings.
 
 Merge rules (documented for users in the README and in the schema): a child file overrides its parent key by key.
 Mappings merge recursively; lists and scalars replace the parent's value whole (so a child's ``rainy_season_months``
@@ -11,15 +12,17 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, in_file_order
+from sim.scenario import posterior as posterior_key
 from sim.scenario.messages import describe_error, normalise_loc
-from sim.scenario.references import check_references
+from sim.scenario.references import check_references, check_warnings
+from sim.scenario.salvage import WINDOW_KEYS, is_under, misspelt_entries, salvage
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import KeyPath, Position, YamlDocument, dotted_path, read_yaml, show_value
 
@@ -30,12 +33,14 @@ Model = TypeVar("Model", bound=BaseModel)
 
 @dataclass(frozen=True)
 class ResolvedScenario:
-    """A validated scenario with where each explicitly set value came from (absent = model default)."""
+    """A validated scenario with where each explicitly set value came from (absent = model default), and the
+    warnings found while validating it (``Problem`` objects with ``warning=True``)."""
 
     scenario: Scenario
     data: dict[str, Any]
     positions: dict[KeyPath, Position]
     files: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()
 
     def origin(self, path: KeyPath) -> str:
         """'file:line' of the value at ``path`` (or of the nearest enclosing key set in a file), else 'default'."""
@@ -80,10 +85,16 @@ def _merge(parent: YamlDocument, child: YamlDocument) -> YamlDocument:
         return result
 
     data = merge(parent.data, child.data, ())
+    for path in child.unreadable:  # the child meant to set it: the parent's value must not stand in for it
+        enclosing = _value_at(data, path[:-1])
+        if isinstance(enclosing, dict):
+            enclosing.pop(path[-1], None)
+            drop_under(path)
     for key, position in child.positions.items():
         if key == () or _value_at(data, key) is not _MISSING:
             positions[key] = position
-    return YamlDocument(child.file, data, positions)
+    unreadable = {p for p in parent.unreadable if _value_at(data, p) is _MISSING} | child.unreadable
+    return YamlDocument(child.file, data, positions, parent.problems + child.problems, unreadable)
 
 
 _MISSING = object()
@@ -102,7 +113,10 @@ def _value_at(data: Any, path: KeyPath) -> Any:
 
 def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> tuple[YamlDocument, tuple[str, ...]]:
     """Read a file and, recursively, the parents it extends; merge them root first."""
-    document = read_yaml(path, display_path(path))
+    document = read_yaml(path, display_path(path), keep_going=True)
+    if ("extends",) in document.unreadable:  # which file this one builds on is unknown: nothing else can be checked
+        raise ScenarioError(document.problems)
+    posterior_key.resolve_path(document.data, path.parent)  # relative to the file that writes it, like extends
     parent_ref = document.data.pop("extends", None)
     extends_position = document.positions.pop(("extends",), None)
     if parent_ref is None:
@@ -168,7 +182,10 @@ def problems_from_validation(error: ValidationError, document: YamlDocument,
     human-readable problems, with "did you mean" from the keys ``root`` allows."""
     problems = []
     for err in error.errors():
-        path, message = describe_error(err, normalise_loc(err["loc"], document.data), document.data, root)
+        path = normalise_loc(err["loc"], document.data)
+        if is_under(path, document.unreadable):
+            continue  # a value that could not be read: already reported, and missing here only because of that
+        path, message = describe_error(err, path, document.data, root)
         problems.append(problem_at(document, path, message))
     return problems
 
@@ -183,24 +200,112 @@ def load_input(model: type[Model], path: str | Path) -> tuple[Model, YamlDocumen
         raise ScenarioError(problems_from_validation(error, document, model)) from None
 
 
-def validate_document(document: YamlDocument, *, sweep_values: bool = True) -> Scenario:
-    """Validate merged scenario data: the schema, then the checks that need the theatre (``check_references``)."""
+@dataclass(frozen=True)
+class Validation:
+    """Everything found in a scenario in one pass: the scenario (None if it has problems), its problems and its
+    warnings, each located (``FILE:LINE:COL: key.path: message``)."""
+
+    scenario: Scenario | None
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        """The problems, then the warnings, one line each."""
+        return [str(p) for p in self.problems + self.warnings]
+
+
+def check_document(document: YamlDocument, *, sweep_values: bool = True) -> Validation:
+    """Every problem in merged scenario data, in one pass: what could not be read, the schema's errors, and the
+    checks that need the theatre (``check_references``) on what the schema accepted (``sim.scenario.salvage``);
+    then the warnings (``check_warnings``)."""
+    problems = list(document.problems)
+    misspelt, data = misspelt_entries(document.data)
+    problems += [problem_at(document, path, message) for path, message in misspelt]
+    pruned = set(document.unreadable)
     try:
-        scenario = Scenario.model_validate(document.data)
+        scenario: Scenario | None = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(problems_from_validation(error, document)) from None
-    reference_problems = [problem_at(document, path, message) for path, message
-                          in check_references(scenario, document.data, sweep_values=sweep_values)]
-    if reference_problems:
-        raise ScenarioError(reference_problems)
-    return scenario
+        problems += problems_from_validation(error, replace(document, data=data))
+        scenario, left_out = salvage(data, error.errors())
+        pruned |= left_out
+    if scenario is None:
+        return Validation(None, tuple(in_file_order(problems)), ())
+    window = not any(key in pruned for key in WINDOW_KEYS)
+    problems += [problem_at(document, path, message) for path, message
+                 in check_references(scenario, data, sweep_values=sweep_values, window=window, left_out=pruned)]
+    warnings = [replace(problem_at(document, path, message), warning=True)
+                for path, message in (check_warnings(scenario) if window else ())]
+    return Validation(None if problems else scenario, tuple(in_file_order(problems)), tuple(in_file_order(warnings)))
+
+
+def validate_document(document: YamlDocument, *, sweep_values: bool = True) -> Scenario:
+    """Validate merged scenario data (``check_document``); raise ``ScenarioError`` with every problem found."""
+    return _validated(check_document(document, sweep_values=sweep_values))
+
+
+def _validated(validation: Validation) -> Scenario:
+    if validation.scenario is None:
+        raise ScenarioError(list(validation.problems), list(validation.warnings))
+    return validation.scenario
+
+
+def check_scenario(path: str | Path) -> Validation:
+    """Everything ``pkosim validate`` says about a scenario file, without raising for the problems it finds: the
+    scenario (None if it has problems), its problems and its warnings. A file that cannot be read as a scenario at
+    all (not found, not YAML, an ``extends`` cycle) gives the problem that stopped the reading."""
+    try:
+        document, _files = _read_chain(Path(path))
+    except ScenarioError as error:
+        return Validation(None, tuple(error.problems), tuple(error.warnings))
+    _read_posterior(document)
+    return _check_with_posterior(document)
+
+
+def _read_posterior(document: YamlDocument) -> None:
+    """Replace the ``posterior:`` path in the merged data by the draws it names (``sim.scenario.posterior``). A
+    posterior that cannot be used is a problem of the document, and left out like any value that cannot be read,
+    so that the rest of the scenario is still checked in the same pass."""
+    ref = document.data.get("posterior")
+    if ref is None:
+        return
+    if not isinstance(ref, str) or not ref.strip():
+        problems = [problem_at(document, ("posterior",), "must be the path of a posterior file (e.g. posterior.yaml), "
+                                                         f"or null, got {show_value(ref)}")]
+    else:
+        try:
+            document.data["posterior"] = posterior_key.read_posterior(Path(ref), display_path(Path(ref)))
+            return
+        except posterior_key.PosteriorFileError as error:
+            problems = [problem_at(document, ("posterior",), str(error))]
+        except ScenarioError as error:  # the posterior's YAML itself, located in it
+            problems = list(error.problems)
+    document.problems.extend(problems)
+    document.unreadable.add(("posterior",))
+    del document.data["posterior"]
+
+
+def _check_with_posterior(document: YamlDocument) -> Validation:
+    """``check_document``, then whether the posterior's draws fit the scenario (``posterior.problems``): only where
+    a file is loaded, not for every ``with_overrides`` copy."""
+    validation = check_document(document)
+    message = posterior_key.problems(validation.scenario) if validation.scenario is not None else None
+    if message is None:
+        return validation
+    return Validation(None, (problem_at(document, ("posterior",), message),), validation.warnings)
 
 
 def resolve_scenario(path: str | Path) -> ResolvedScenario:
-    """Load, merge and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
+    """Load, merge and validate a scenario file; raise ``ScenarioError`` listing every problem found (and the
+    warnings, which alone never raise: they are in ``ResolvedScenario.warnings``)."""
     document, files = _read_chain(Path(path))
-    scenario = validate_document(document)
-    return ResolvedScenario(scenario, document.data, document.positions, files)
+    _read_posterior(document)
+    validation = _check_with_posterior(document)
+    scenario = _validated(validation)
+    return ResolvedScenario(scenario, document.data, document.positions, files, validation.warnings)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -236,6 +341,8 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
     data = scenario.model_dump(mode="json")
     for key in BATCH_KEYS:
         data.pop(key, None)
+    if data.get("posterior", ...) is None:
+        del data["posterior"]  # absent rather than null: a scenario without a posterior keeps its hash
     return data
 
 

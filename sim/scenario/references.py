@@ -3,20 +3,25 @@ dates that must fit the window, events that must come in a possible order, numbe
 ``true``), and sweeps over model parameters whose every value (grid values, low and high) is a valid value.
 
 Each check yields ``(key path, message)``; the loader turns the path into a file, line and column.
+``check_warnings`` finds what is valid but probably not what was meant (a closure whose draw-down would start
+before the simulated period); the loader reports those as warnings, which never make a file invalid.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Collection, Iterator
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
+from sim.scenario.editor_schema import ENUMS, theatre_names
 from sim.scenario.events import (
+    ACTIONS,
+    EVENT_CLASSES,
     ArmedGroupCapacity,
     ArmedGroupTargeting,
     CampCloses,
@@ -25,6 +30,7 @@ from sim.scenario.events import (
     GroundMovementRestricted,
 )
 from sim.scenario.messages import describe_error, did_you_mean, normalise_loc
+from sim.scenario.salvage import depends_on, is_under
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import KeyPath, show_value
 from sim.theatre import SECTORS, THEATRES_DIR, Theatre, load_theatre
@@ -45,9 +51,13 @@ def _known_theatres() -> list[str]:
     return sorted(p.name for p in THEATRES_DIR.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
-def check_references(scenario: Scenario, data: dict[str, Any], *, sweep_values: bool = True) -> list[Finding]:
-    """Every finding for ``scenario`` (validated from ``data``, the merged file data). ``sweep_values=False``
-    skips re-validating each sweep value (done once when the file is read, not for every design point)."""
+def check_references(scenario: Scenario, data: dict[str, Any], *, sweep_values: bool = True,
+                     window: bool = True, left_out: Collection[KeyPath] = ()) -> list[Finding]:
+    """Every finding for ``scenario`` (validated from ``data``, the merged file data, or from what remains of it
+    when the schema refused some of it: ``sim.scenario.salvage``, whose ``left_out`` key paths still have their
+    names checked, on the file's data). ``sweep_values=False`` skips re-validating each sweep value (done once when
+    the file is read, not for every design point); ``window=False`` skips the window checks (``start`` or ``end``
+    is a stand-in)."""
     known = _known_theatres()
     if scenario.theatre not in known:  # also keeps '..', '' and other paths out of the theatre loader
         return [(("theatre",), f"{_unknown('theatre', scenario.theatre, known)}; known: {', '.join(known)}")]
@@ -55,14 +65,19 @@ def check_references(scenario: Scenario, data: dict[str, Any], *, sweep_values: 
         theatre = load_theatre(scenario.theatre)
     except ScenarioError as error:
         return [(("theatre",), f"theatre {scenario.theatre!r} has bad data: {error.lines()[0]}")]
-    return [
-        *_check_window(scenario, theatre),
+    groups = set(scenario.armed_groups)
+    if isinstance(data.get("armed_groups"), dict):  # a group the schema refused is still a group the file defines
+        groups |= set(data["armed_groups"])
+    findings = [
+        *(_check_window(scenario, theatre) if window else ()),
         *_check_numbers(data, scenario.model_dump(mode="json")),
         *_check_names(scenario, theatre),
-        *_check_events(scenario, theatre),
+        *_check_events(scenario, theatre, sorted(groups)),
         *_check_sweep(scenario),
         *(_check_sweep_values(scenario) if sweep_values else ()),
     ]
+    return [*(f for f in findings if not depends_on(f[0], left_out)),
+            *_check_left_out_names(data, left_out, theatre, sorted(groups))]
 
 
 def _check_window(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
@@ -116,7 +131,7 @@ def _check_names(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
             yield ("roads", "rainy_season_months", index), f"must be a month number 1-12, got {month}"
 
 
-def _check_events(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
+def _check_events(scenario: Scenario, theatre: Theatre, groups: list[str]) -> Iterator[Finding]:
     camps = sorted(theatre.camps)
     closes: dict[str, tuple[str, date]] = {}
     bases_left: dict[str, str] = {}
@@ -158,8 +173,76 @@ def _check_events(scenario: Scenario, theatre: Theatre) -> Iterator[Finding]:
                 if hub not in theatre.camps:
                     yield here + ("hubs", index), _unknown("camp", hub, camps)
         elif isinstance(event, (ArmedGroupCapacity, ArmedGroupTargeting)):
-            if event.group not in scenario.armed_groups:
-                yield here + ("group",), _unknown("armed group", event.group, sorted(scenario.armed_groups))
+            if event.group not in groups:
+                yield here + ("group",), _unknown("armed group", event.group, groups)
+
+
+# Where the file names something, for the names in parts the schema refused: the editor schema's table of theatre
+# names (the sector weights excepted: they are not checked anywhere), and the armed group of an event.
+_NAMED_FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
+    **{path: spec for path, spec in ENUMS.items() if path[-1] != "sector_weights"},
+    **{("events", "*", action, "group"): ("value", "armed_group")
+       for action, cls in zip(ACTIONS, EVENT_CLASSES) if "group" in cls.model_fields},
+}
+_KIND_WORDS = {"camp": "camp", "base": "camp or French base", "french_base": "French base",
+               "contingent": "contingent", "sector": "sector", "armed_group": "armed group"}
+
+
+def _named(node: Any, pattern: tuple[str, ...], path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """(key path, value) of every place in the file's data that ``pattern`` (an ``ENUMS`` key) matches."""
+    if not pattern:
+        yield path, node
+    elif isinstance(node, dict):
+        head, rest = pattern[0], pattern[1:]
+        if head == "*":
+            for key, child in node.items():
+                yield from _named(child, rest, path + (key,))
+        elif head in ACTIONS:  # the kind of event: a level of the format, not a key
+            if node.get("action") == head:
+                yield from _named(node, rest, path)
+        elif head in node:
+            yield from _named(node[head], rest, path + (head,))
+
+
+def _check_left_out_names(data: dict[str, Any], left_out: Collection[KeyPath], theatre: Theatre,
+                          groups: list[str]) -> Iterator[Finding]:
+    """Unknown names in the parts of the file the schema refused (an event with a bad date still names a camp)."""
+    if not left_out:
+        return
+    names = {**theatre_names(theatre), "armed_group": groups}
+    for pattern, (where, kind) in _NAMED_FIELDS.items():
+        for path, value in _named(data, pattern):
+            if where == "keys":
+                found = [(path + (key,), key) for key in value] if isinstance(value, dict) else []
+            elif where == "items":
+                found = [(path + (i,), item) for i, item in enumerate(value)] if isinstance(value, list) else []
+            else:
+                found = [(path, value)]
+            for at, name in found:  # a name in a part that was kept has been checked with the rest
+                if is_under(at, left_out) and isinstance(name, str) and name not in names[kind]:
+                    yield at, _unknown(_KIND_WORDS[kind], name, names[kind])
+
+
+def check_warnings(scenario: Scenario) -> list[Finding]:
+    """What is valid but probably not what was meant: a camp that closes inside the window but whose draw-down
+    (``withdrawal.lead_days`` before its closing date) would start before the first simulated day (``start``, or
+    the start of the warm-up): the camp starts withdrawing on that first day and has fewer days to get out than
+    planned. Closures dated before the window are applied at set-up and are not warned about."""
+    first_day = scenario.start - timedelta(days=scenario.warmup_days)
+    lead_days = int(scenario.withdrawal.lead_days)  # as the camp counts it (sim.camp.Camp.plan_closure)
+    findings: list[Finding] = []
+    for event_id, event in scenario.events_in_order():
+        if not isinstance(event, CampCloses) or not scenario.start <= event.date <= scenario.end:
+            continue
+        begins = event.date - timedelta(days=lead_days)
+        if begins < first_day:
+            simulated = "the warm-up starts" if scenario.warmup_days else "the simulation starts"
+            findings.append((("events", event_id, "date"), (
+                f"the draw-down of camp {event.camp} (withdrawal.lead_days: {lead_days} before it closes on "
+                f"{event.date}) would start on {begins}, before {simulated} on {first_day}: it gets "
+                f"{(event.date - first_day).days} days instead of {lead_days} (set warmup_days to at least "
+                f"{(scenario.start - begins).days}, or shorten withdrawal.lead_days)")))
+    return findings
 
 
 def _check_sweep(scenario: Scenario) -> Iterator[Finding]:

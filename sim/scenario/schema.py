@@ -8,9 +8,9 @@ to the theatre (camp and base names) are checked by ``sim.scenario.references`` 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
 from sim.air_support import AirProviderParams, AirSupportParams
 from sim.armed_group import ArmedGroupParams
@@ -27,6 +27,7 @@ from sim.posture import PostureParams
 from sim.roads import RoadParams
 from sim.withdrawal import WithdrawalParams
 from sim.scenario.events import Event
+from sim.scenario.posterior import PosteriorDraws
 
 #: Every parameter class with the key path it sits under in a scenario (the ODD table and tests walk these).
 PARAMETER_SECTIONS = (("roads", RoadParams), ("camps", CampParams), ("patrols", PatrolParams),
@@ -109,6 +110,11 @@ class Scenario(StrictModel):
     events: dict[str, Event] = Field(default_factory=dict, description="Dated events by id; the action key selects the kind.")
     sweep: Sweep | None = Field(None, description="Optional parameter sweep (grid, latin_hypercube, sobol, morris).")
     outputs: Outputs = Field(default_factory=Outputs)
+    # In a file, a path; in the validated scenario, the draws it names (the loader reads them).
+    posterior: Annotated[PosteriorDraws | None, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})] = Field(
+        None, description="Posterior file (posterior.yaml, path relative to this file) whose equally weighted draws "
+                          "the replications take their parameters from: replication k runs with draw k and seed k, so "
+                          "paired comparisons stay paired in parameters too. null: fixed parameters (chance only).")
 
     @field_validator("end")
     @classmethod
@@ -117,6 +123,16 @@ class Scenario(StrictModel):
         if start is not None and end < start:
             raise ValueError(f"must not be before start ({start}), got {end}")
         return end
+
+    def for_replication(self, run: int) -> Scenario:
+        """The scenario replication ``run`` runs: with the posterior's draw ``run`` (modulo the number of draws) applied,
+        except to parameters its sweep varies; itself when it has no posterior (``sim.scenario.posterior``)."""
+        if self.posterior is None:
+            return self
+        from sim.scenario.loader import with_overrides
+        from sim.scenario.posterior import replication_values
+
+        return with_overrides(self, {**replication_values(self, run), "posterior": None})
 
     def events_in_order(self) -> list[tuple[str, Event]]:
         """Events sorted by date, then id: the order the model applies them in, the same on every machine."""

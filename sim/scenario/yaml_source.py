@@ -6,6 +6,11 @@ PyYAML's composer gives nodes with line and column marks; we build plain Python 
 (c) hostile input fails fast: a size cap, a nesting cap, and a cap on nodes visited, which stops "billion laughs"
 alias bombs (a few hundred bytes that expand to billions of nodes) before they exhaust memory,
 (d) duplicate keys are errors rather than the last one silently winning.
+
+A value that cannot be read (a date that does not exist, a refused tag, a duplicate key) does not stop the reading:
+it is recorded as a problem, left out of the data and its key path marked ``unreadable``, so that the rest of the file
+is still checked and every problem is reported at once. What makes the file unreadable as a whole (a syntax error,
+an alias bomb, nesting too deep, not a mapping) stops at once.
 """
 
 from __future__ import annotations
@@ -69,11 +74,14 @@ class Position:
 
 @dataclass
 class YamlDocument:
-    """A file's data with the position of every key path (the key's mark for mappings, the item's for lists)."""
+    """A file's data with the position of every key path (the key's mark for mappings, the item's for lists), the
+    problems met while reading it and the key paths of the values left out because they could not be read."""
 
     file: str
     data: dict[str, Any]
     positions: dict[KeyPath, Position] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: set[KeyPath] = field(default_factory=set)
 
 
 class _TooDeep(Exception):
@@ -103,16 +111,27 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
+class _Unreadable(Exception):
+    """A value that could not be read (its problem is recorded): the mapping that holds it leaves its key out."""
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.positions: dict[KeyPath, Position] = {}
         self.nodes = 0
         self.scalars = SafeConstructor()
+        self.problems: list[Problem] = []
+        self.unreadable: set[KeyPath] = set()
 
     def fail(self, node: Node, key: str, message: str) -> ScenarioError:
         mark = node.start_mark
         return ScenarioError([Problem(self.file, mark.line + 1, mark.column + 1, key, message)])
+
+    def skip(self, node: Node, key: str, message: str) -> _Unreadable:
+        """Record a problem that leaves the rest of the file readable; the caller raises what this returns."""
+        self.problems.extend(self.fail(node, key, message).problems)
+        return _Unreadable()
 
     def build(self, node: Node, path: KeyPath) -> Any:
         self.nodes += 1
@@ -121,42 +140,67 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise self.fail(node, dotted_path(path), f"nested more than {MAX_DEPTH} levels deep")
         if node.tag not in ALLOWED_TAGS:
-            raise self.fail(node, dotted_path(path), f"YAML tag {show_value(_tag_text(node.tag))} is not allowed; scenario files hold plain values only")
+            raise self.skip(node, dotted_path(path), f"YAML tag {show_value(_tag_text(node.tag))} is not allowed; scenario files hold plain values only")
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
-            items = []
-            for index, item in enumerate(node.value):
-                self.positions[path + (index,)] = _position(self.file, item)
-                items.append(self.build(item, path + (index,)))
-            return items
+            return self._sequence(node, path)
         if isinstance(node, ScalarNode):
             try:
                 value = self.scalars.construct_object(node)
             except (ConstructorError, ValueError, OverflowError) as error:
                 reason = "the number is too large" if "Exceeds the limit" in str(error) else shorten(str(error), 120)
-                raise self.fail(node, dotted_path(path), f"cannot read value {show_value(node.value)}: {reason}") from None
+                raise self.skip(node, dotted_path(path), f"cannot read value {show_value(node.value)}: {reason}") from None
             if isinstance(value, str) and _has_surrogate(value):
-                raise self.fail(node, dotted_path(path), f"text {show_value(value)} holds an invalid unicode character (a lone surrogate)")
+                raise self.skip(node, dotted_path(path), f"text {show_value(value)} holds an invalid unicode character (a lone surrogate)")
             return value
         raise self.fail(node, dotted_path(path), "unsupported YAML node")
 
+    def _sequence(self, node: SequenceNode, path: KeyPath) -> list[Any]:
+        """A list with an unreadable item is unreadable as a whole (leaving the item out would shift the others)."""
+        items, readable = [], True
+        for index, item in enumerate(node.value):
+            self.positions[path + (index,)] = _position(self.file, item)
+            try:
+                items.append(self.build(item, path + (index,)))
+            except _Unreadable:
+                readable = False
+        if not readable:
+            raise _Unreadable()
+        return items
+
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
+        """A mapping; a key that cannot be read makes the whole mapping unreadable (what it held is unknown), a
+        value that cannot be read only leaves its key out."""
         result: dict[str, Any] = {}
+        readable = True
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail(key_node, dotted_path(path), "YAML merge keys (<<) are not supported; use 'extends:' to build on another scenario")
-            if not isinstance(key_node, ScalarNode):
-                raise self.fail(key_node, dotted_path(path), "a key must be a plain name, not a list or mapping")
-            key = key_node.value
-            if _has_surrogate(key):
-                raise self.fail(key_node, dotted_path(path), f"key {show_value(key)} holds an invalid unicode character (a lone surrogate)")
-            if key in result:
+            try:
+                key = self._key(key_node, path)
+            except _Unreadable:
+                readable = False
+                continue
+            if key in result or path + (key,) in self.unreadable:
                 first = self.positions[path + (key,)]
-                raise self.fail(key_node, dotted_path(path + (key,)), f"duplicate key (first set at line {first.line})")
+                self.skip(key_node, dotted_path(path + (key,)), f"duplicate key (first set at line {first.line})")
+                continue
             self.positions[path + (key,)] = _position(self.file, key_node)
-            result[key] = self.build(value_node, path + (key,))
+            try:
+                result[key] = self.build(value_node, path + (key,))
+            except _Unreadable:
+                self.unreadable.add(path + (key,))
+        if not readable:
+            raise _Unreadable()
         return result
+
+    def _key(self, key_node: Node, path: KeyPath) -> str:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise self.skip(key_node, dotted_path(path), "YAML merge keys (<<) are not supported; use 'extends:' to build on another scenario")
+        if not isinstance(key_node, ScalarNode):
+            raise self.skip(key_node, dotted_path(path), "a key must be a plain name, not a list or mapping")
+        if _has_surrogate(key_node.value):
+            raise self.skip(key_node, dotted_path(path), f"key {show_value(key_node.value)} holds an invalid unicode character (a lone surrogate)")
+        return key_node.value
 
 
 def _has_surrogate(text: str) -> bool:
@@ -227,8 +271,10 @@ def dotted_path(path: KeyPath) -> str:
     return out
 
 
-def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
-    """Read one YAML file into a ``YamlDocument``; any problem is a ``ScenarioError`` with a position."""
+def read_yaml(path: Path, display: str | None = None, *, keep_going: bool = False) -> YamlDocument:
+    """Read one YAML file into a ``YamlDocument``; any problem is a ``ScenarioError`` with a position. With
+    ``keep_going``, values that cannot be read are left out and their problems kept in the document (module
+    docstring); without it, they are raised together once the whole file is read."""
     name = display or str(path)
 
     def problem(message: str, line: int | None = None, column: int | None = None) -> ScenarioError:
@@ -277,11 +323,16 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         raise problem("file is empty; a scenario needs at least name, start and end (or extends)")
     _refuse_alias_bombs(root, name)
     builder = _Builder(name)
-    data = builder.build(root, ())
+    try:
+        data = builder.build(root, ())
+    except _Unreadable:
+        raise ScenarioError(builder.problems) from None
+    if builder.problems and (not keep_going or not isinstance(data, dict)):
+        raise ScenarioError(builder.problems)
     if not isinstance(data, dict):
         # Say what kind of value it is, never the value: a file that is not a scenario (extends: /etc/passwd) would
         # otherwise be printed whole.
         kind = "a list" if isinstance(data, list) else "text" if isinstance(data, str) else f"a single {type(data).__name__} value"
         raise problem(f"a scenario must be a mapping of keys to values, got {kind}", root.start_mark.line + 1, root.start_mark.column + 1)
     builder.positions[()] = Position(name, 1, 1)
-    return YamlDocument(name, data, builder.positions)
+    return YamlDocument(name, data, builder.positions, builder.problems, builder.unreadable)

@@ -24,7 +24,7 @@ from .store import DESIGN, LOCK, STATUS, BatchStore, parquet_bytes
 
 
 class BatchWriter:
-    """Buffers finished runs of one batch and commits them as parts; the only code that writes a batch folder."""
+    """Lays out one batch and commits its finished chunks; workers only add staged parts, which no reader reads."""
 
     def __init__(self, plan: BatchPlan):
         self.plan = plan

@@ -6,7 +6,8 @@ files). One module per concept:
 
 - ``seeds``: run k's seed is ``SeedSequence(root_seed, spawn_key=(k,))`` (common random numbers);
 - ``design``: sweep design points from SALib (grid, Latin hypercube, Sobol/Saltelli, Morris), counted first;
-- ``task``: one run as a unit of work, executed on a worker, failures returned as data;
+- ``task``: one run, executed on a worker, failures returned as data; ``chunk``: several runs as one unit of
+  work, whose worker writes their tables itself (``parts``), so that a cluster sees few tasks;
 - ``executors``: in-process, local process pool, or Dask; workers die with their parent;
 - ``scenarios``: the two kinds of scenario (a fixed registry: ``pkosim``, ``fake``), stored and rebuilt by name;
 - ``plan``: what to run and where, decided and checked before anything is written (sizes, folders, a batch to

@@ -50,7 +50,7 @@ def register(subparsers) -> None:
     parser.add_argument("--yes", action="store_true", help=f"confirm a command of more than {CONFIRM_RUNS:,} runs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     parser.add_argument("--run-fn", metavar="MODULE:FUNCTION", help=argparse.SUPPRESS)  # tests and benchmarks
-    parser.add_argument("--flush-every", type=int, default=50, metavar="RUNS", help=argparse.SUPPRESS)  # tests
+    parser.add_argument("--flush-every", type=int, metavar="RUNS", help=argparse.SUPPRESS)  # tests, benchmarks
     parser.set_defaults(func=run_command)
 
 
@@ -100,7 +100,8 @@ def run_command(args: argparse.Namespace) -> int:
         return _dry_run(plans, run_fn, workers, confirmed=args.yes)
     try:
         results = execute_plans(plans, workers=workers, executor=args.executor, scheduler=args.scheduler,
-                                quiet=args.quiet, run_fn=run_fn, flush_every_runs=max(1, args.flush_every))
+                                quiet=args.quiet, run_fn=run_fn,
+                                flush_every_runs=None if args.flush_every is None else max(1, args.flush_every))
     except BatchInterrupted as interrupted:
         done = sum(r.ok for r in interrupted.results)
         pending = sum(r.pending for r in interrupted.results)

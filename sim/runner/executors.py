@@ -1,28 +1,33 @@
-"""Where runs execute: in this process, in a pool of local processes, or on a Dask cluster.
+"""Where chunks of runs execute: in this process, in a pool of local processes, or on a Dask cluster.
 
-All three offer the same operations to the batch loop (``submit``, ``wait``, ``result``, ``cancel``, ``close``, and
-for a dead worker ``lost``, ``restart``, ``death_note``), so the loop, the files and the results do not depend on
+All three offer the same operations to the batch loop (``submit`` a chunk, ``wait``, ``result``, ``cancel``, ``close``,
+and for a dead worker ``lost``, ``restart``, ``death_note``), so the loop, the files and the results do not depend on
 the choice. Results are identical whatever the executor and the number of workers, because a run's seed depends
-only on its replication index (``seeds.py``).
+only on its replication index (``seeds.py``). A task is a chunk of runs (``chunk.py``): its worker runs them and
+writes their tables as staged parts; only a short summary comes back. Each executor says how much work a chunk
+should hold (``chunk_s`` seconds, at most ``chunk_runs`` runs) and how many chunks to keep in flight (``window``).
 
-- ``InlineExecutor`` (``--workers 1``): runs each task when submitted, in this process. No pool, easiest to debug,
-  Ctrl-C interrupts the run itself.
+- ``InlineExecutor`` (``--workers 1``): runs each chunk when submitted, in this process. No pool, easiest to debug,
+  Ctrl-C interrupts the run itself (the chunk keeps the runs that finished before it).
 - ``ProcessExecutor`` (default): ``concurrent.futures.ProcessPoolExecutor`` with ``forkserver`` workers. Workers
   ignore SIGINT, so Ctrl-C reaches only the parent, which cancels pending work and stops the workers. Workers die
   with their parent however it dies (even SIGKILL): ``PR_SET_PDEATHSIG`` on Linux kills a worker when its parent
   (the fork server) exits, and a watchdog thread in each worker exits when the batch's process is gone. The fork
   server exits when the batch's process closes its end of the server's pipe, which the kernel does on any death,
-  and the resource tracker when no process holds its pipe any more.
+  and the resource tracker when no process holds its pipe any more. Chunks are short (``CHUNK_S``, like the
+  flushes they replace), so a batch commits every half minute or so.
 - ``DaskExecutor`` (``--executor dask``): a ``dask.distributed`` client. With ``--scheduler ADDRESS`` it connects to
   a running cluster; without, it starts a ``LocalCluster`` (processes, ``n_workers=W``, one thread each, no
   dashboard) whose processes ignore SIGINT, so that Ctrl-C stops the batch with one line, not one traceback per
-  worker. Results are returned to the client, which writes them: workers need pkosim installed but no shared
-  filesystem. See docs/clusters.md.
+  worker. A chunk holds minutes of work (``DASK_CHUNK_S``), so the scheduler sees a few tasks per worker and hour
+  whatever the batch's size. Workers that share the batch folder write their parts there; others send them back
+  and this process writes them (no shared filesystem needed). See docs/clusters.md.
 
 A worker that dies during a run (a crash in native code, the kernel's out-of-memory killer, ``os._exit``) breaks a
-process pool: every run in flight fails with it. ``lost(error)`` tells the loop it was a dead worker, not a model
+process pool: every chunk in flight fails with it. ``lost(error)`` tells the loop it was a dead worker, not a model
 error; the loop then restarts the pool and runs each of those runs again alone, so only the run that kills its
-worker again is recorded as failed (``batch.py``).
+worker again is recorded as failed (``batch.py``). On Dask a dead worker fails only the task it was running
+(``isolates_deaths``): that chunk's runs are run again as one task each.
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ from typing import Any
 
 from sim.errors import PkosimEnvironmentError, PkosimError
 
-from .task import RunResult, RunTask, execute
+from .chunk import Chunk, ChunkResult, run_chunk
 
 EXECUTORS = ("process", "dask")
-RUNS_PER_WORKER = 100
+CHUNK_S, CHUNK_RUNS = 30.0, 50                 # local chunks: about as long as a flush used to be
+DASK_CHUNK_S, DASK_CHUNK_RUNS = 120.0, 100_000  # cluster chunks: minutes of work, sized by time alone
+CHUNKS_PER_WORKER = 2                           # a pool worker is replaced after this many chunks (memory)
 WATCHDOG_S = 0.5
 SCHEDULER_ADDRESS = re.compile(r"(?:(tcp|tls|ws|wss|ucx)://)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})")
 
@@ -96,6 +103,48 @@ def _worker_init(batch_pid: int) -> None:
 
 
 @contextlib.contextmanager
+def deferred_interrupts():
+    """Ctrl-C or SIGTERM during the block is held until it ends: a commit is whole or not at all."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = [signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)]
+    try:
+        yield
+    finally:
+        for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous):
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt
+
+
+def release_memory() -> None:
+    """Give the memory a chunk freed back to the system (glibc keeps freed heap pages otherwise), so that a worker's
+    footprint stays that of one chunk, not of its heaviest one so far."""
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def work(chunk: Chunk) -> ChunkResult:
+    """What a worker process runs: one chunk, then its memory handed back."""
+    try:
+        return run_chunk(chunk)
+    finally:
+        release_memory()
+
+
+@contextlib.contextmanager
 def sigint_ignored():
     """Processes started inside ignore SIGINT for good (Python keeps a SIGINT ignored at start-up ignored)."""
     if threading.current_thread() is not threading.main_thread():
@@ -109,21 +158,25 @@ def sigint_ignored():
 
 
 class InlineExecutor:
-    """Runs tasks one at a time in this process."""
+    """Runs chunks one at a time in this process."""
 
     workers = 1
     window = 1
     broken = False
+    remote = False
+    isolates_deaths = False
+    chunk_s, chunk_runs = CHUNK_S, CHUNK_RUNS
 
-    def submit(self, task: RunTask) -> cf.Future:
+    def submit(self, chunk: Chunk) -> cf.Future:
+        """Run the chunk now; Ctrl-C during it raises ``ChunkInterrupted`` with the runs that finished."""
         future: cf.Future = cf.Future()
-        future.set_result(execute(task))
+        future.set_result(run_chunk(chunk, protect=deferred_interrupts))
         return future
 
     def wait(self, handles: list, timeout: float) -> list:
         return [h for h in handles if h.done()]
 
-    def result(self, handle) -> RunResult:
+    def result(self, handle) -> ChunkResult:
         return handle.result()
 
     def lost(self, error: BaseException) -> bool:
@@ -145,28 +198,33 @@ class InlineExecutor:
 class ProcessExecutor:
     """A pool of ``workers`` local processes."""
 
+    remote = False
+    isolates_deaths = False
+    chunk_s, chunk_runs = CHUNK_S, CHUNK_RUNS
+
     def __init__(self, workers: int):
         self.workers = workers
         self.window = 2 * workers
         self.broken = False
         self._context = multiprocessing.get_context("forkserver")
         # Workers fork from a server that has already imported the engine and the model (missing ones are skipped),
-        # so each starts warm instead of importing pandas, Mesa and the theatre code again.
-        self._context.set_forkserver_preload(["__main__", "sim.runner.task", "sim.simulation"])
+        # so each starts warm instead of importing pandas, pyarrow, Mesa and the theatre code again (``chunk`` brings
+        # the run task and the Parquet writer).
+        self._context.set_forkserver_preload(["__main__", "sim.runner.chunk", "sim.simulation"])
         self._processes: dict = {}
         self._exit_codes: list[int] = []
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         # A worker's memory settles at the high-water mark of the heaviest run it has done, which creeps up as a
-        # long batch meets rarer, heavier runs; replacing each worker after RUNS_PER_WORKER runs (a cheap fork from
-        # the warm server) keeps peak memory flat in the number of runs (docs/performance.md).
+        # long batch meets rarer, heavier runs; replacing each worker after CHUNKS_PER_WORKER chunks (a cheap fork
+        # from the warm server) keeps peak memory flat in the number of runs (docs/performance.md).
         return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context, initializer=_worker_init,
-                                      initargs=(os.getpid(),), max_tasks_per_child=RUNS_PER_WORKER)
+                                      initargs=(os.getpid(),), max_tasks_per_child=CHUNKS_PER_WORKER)
 
-    def submit(self, task: RunTask) -> cf.Future:
+    def submit(self, chunk: Chunk) -> cf.Future:
         try:
-            future = self._pool.submit(execute, task)
+            future = self._pool.submit(work, chunk)
         except BrokenProcessPool:
             self.broken = True
             raise
@@ -177,7 +235,7 @@ class ProcessExecutor:
         done, _ = cf.wait(handles, timeout=timeout, return_when=cf.FIRST_COMPLETED)
         return list(done)
 
-    def result(self, handle) -> RunResult:
+    def result(self, handle) -> ChunkResult:
         return handle.result()
 
     def lost(self, error: BaseException) -> bool:
@@ -268,13 +326,29 @@ class DaskExecutor:
                                          f"({type(error).__name__}: {str(error)[:120]})") from None
         except (ValueError, TypeError) as error:
             raise PkosimError(f"--scheduler {scheduler}: not a usable scheduler address ({str(error)[:120]})") from None
-        threads = sum(self._client.nthreads().values()) or workers
-        self.workers = threads
-        self.window = 2 * threads
+        self._default_workers = workers
+        self._threads, self._counted = 0, -1e9
         self.broken = False
+        self.remote = bool(scheduler)  # a local cluster's workers share this machine's folders
 
-    def submit(self, task: RunTask) -> Any:
-        return self._client.submit(execute, task, pure=False)
+    isolates_deaths = True
+    chunk_s, chunk_runs = DASK_CHUNK_S, DASK_CHUNK_RUNS
+
+    @property
+    def workers(self) -> int:
+        """The cluster's threads now (a job-queue cluster grows and shrinks), looked up every few seconds."""
+        if time.monotonic() - self._counted > 5.0:
+            with contextlib.suppress(Exception):
+                self._threads = sum(self._client.nthreads().values())
+            self._counted = time.monotonic()
+        return self._threads or self._default_workers
+
+    @property
+    def window(self) -> int:
+        return 2 * self.workers
+
+    def submit(self, chunk: Chunk) -> Any:
+        return self._client.submit(work, chunk, pure=False)
 
     def wait(self, handles: list, timeout: float) -> list:
         from distributed import wait
@@ -285,7 +359,7 @@ class DaskExecutor:
             return []
         return list(done)
 
-    def result(self, handle) -> RunResult:
+    def result(self, handle) -> ChunkResult:
         result = handle.result()
         handle.release()
         return result

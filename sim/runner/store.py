@@ -66,8 +66,9 @@ LOCK = ".lock"
 PLACEHOLDER = "part-empty.parquet"
 STAGED_SUFFIX = ".staged"
 FAILURE_NAME = re.compile(r"point([0-9]+)-run([0-9]+)\.json")
-PART_NAME = re.compile(r"part-[0-9]{8}T[0-9]{6}-[0-9a-f]{6}-[0-9]{5}\.parquet")
+PART_NAME = re.compile(r"part-[0-9]{8}T[0-9]{6}-[0-9a-f]{6}-[0-9]{5,9}\.parquet")  # flush numbers grow past 5 digits
 MAX_MANIFEST_BYTES = 64_000_000
+PARQUET_OPTIONS = {"compression": "zstd"}
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +112,17 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
         return stream.read()
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
     table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
     # A column that is all None in this part has no type; text is the only kind of column that can be.
     fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields))
 
 
-def _conform(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
+def conform(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
+    """``table`` with the columns and types of ``schema`` (missing columns as nulls, extra ones dropped)."""
+    if table.schema.equals(schema):
+        return table
     extra = [c for c in table.column_names if c not in schema.names]
     if extra:
         log.warning("%s: columns %s are not in the table's schema (fixed by its first part); dropped", name, extra)
@@ -133,7 +137,7 @@ def _conform(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
 
 def parquet_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, **PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
 
 
@@ -185,18 +189,52 @@ class BatchStore:
                                       f"{str(error).splitlines()[0][:120]}); the batch is damaged, run it again "
                                       "into a new folder") from None
 
-    def write_staged(self, name: str, frame: pd.DataFrame, file_name: str) -> int | None:
-        """Write one part of table ``name`` under its staged name; return its rows (None when there were none)."""
-        table = _arrow(frame)
-        if table.num_rows == 0:
-            self._empty.setdefault(name, table.schema)
-            return None
-        if name in self._schemas:
-            table = _conform(table, self._schemas[name], name)
-        else:
-            self._schemas[name] = table.schema
-        write_new_file(self.table_dir(name) / staged_name(file_name), parquet_bytes(table))
-        return table.num_rows
+    @property
+    def schemas(self) -> dict[str, pa.Schema]:
+        """The schema of each table that has a committed part (what a worker casts new rows to)."""
+        return dict(self._schemas)
+
+    def note_empty(self, name: str, schema: pa.Schema) -> None:
+        """The columns of a table seen without rows, for its placeholder if it never gets any."""
+        self._empty.setdefault(name, schema)
+
+    def stage(self, name: str, file_name: str, schema: pa.Schema, data: bytes | None = None) -> None:
+        """Before a chunk's part is committed: write it under its staged name if it came as bytes (a worker that
+        could not see the folder), check that it is there, and cast it to the table's schema if the worker wrote it
+        before that schema was fixed and it differs (the first committed part fixes it)."""
+        path = self.table_dir(name) / staged_name(file_name)
+        if data is not None:
+            write_new_file(path, data)
+        elif not path.is_file() or path.is_symlink():
+            raise PkosimError(f"{path}: a worker wrote this part but it is not in the batch folder; do the workers "
+                              "write to the same filesystem as this process? (docs/clusters.md)")
+        if name not in self._schemas:
+            self._schemas[name] = schema
+            return
+        if schema.equals(self._schemas[name]):
+            return
+        try:
+            table = conform(pq.read_table(path), self._schemas[name], name)
+        except (OSError, pa.ArrowException) as error:
+            raise PkosimError(f"{path}: cannot cast this part to the columns of the table's first part "
+                              f"({str(error).splitlines()[0][:160]})") from None
+        atomic_write_bytes(path, parquet_bytes(table))
+
+    def remove_uncommitted(self, stamp: str, committed: dict[str, list[str]]) -> None:
+        """At the end of a session: delete what its chunks left that was never committed (the staged and temporary
+        files of chunks cancelled or lost with their worker). Other sessions' files are the next writer's to judge."""
+        mark = f"part-{stamp}-"
+        for name in self.tables:
+            folder = self.table_dir(name)
+            keep = set(committed.get(name, []))
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                final = entry.name[1:-len(STAGED_SUFFIX)] if entry.name.endswith(STAGED_SUFFIX) else entry.name
+                if mark in entry.name and final not in keep and entry.is_file(follow_symlinks=False):
+                    _unlink(folder / entry.name)  # a committed part left staged by a failed rename is kept
 
     def publish(self, parts: dict[str, str]) -> None:
         """Rename committed parts from their staged names to their final names (step 3 of a flush)."""

@@ -1,10 +1,10 @@
-"""One run as a unit of work: what a worker receives (``RunTask``) and what it sends back (``RunResult``).
+"""One run: what a worker runs (``RunTask``) and what it gets back (``RunResult``), inside a chunk (``chunk.py``).
 
-``execute`` is the only code that runs on workers. It gives the run its seed (replication k: ``run_seed(root, k)``)
+``execute`` runs one run on a worker. It gives the run its seed (replication k: ``run_seed(root, k)``)
 and, for a scenario with a posterior, its parameters (draw k: ``scenarios.for_replication``), so replication k of
 every scenario and design point shares both. It never raises for a model error: the traceback travels back as data,
-so a failing run is recorded and the batch goes on, whatever the executor. The tables come back to the
-parent process, which alone writes files; workers need no shared filesystem.
+so a failing run is recorded and the batch goes on, whatever the executor. The chunk that ran it writes its
+tables as staged parts (``parts.py``); the batch's process alone commits them.
 """
 
 from __future__ import annotations

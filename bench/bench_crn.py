@@ -1,6 +1,7 @@
 """How much common random numbers tighten each counterfactual's effect: paired against unpaired intervals.
 
     .venv/bin/python bench/bench_crn.py [--replications 100] [--workers 2] [--out bench/out/crn]
+    .venv/bin/python bench/bench_crn.py --study results/standard_study/latest/batches   # the batches make run wrote
 
 Runs every scenario of the standard study (``scenarios/studies/standard.yaml``) with the study's root seed and the
 given replications, then, for each counterfactual against its baseline, compares the width of the paired 95%
@@ -37,22 +38,28 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "crn")
+    parser.add_argument("--study", type=Path, metavar="DIR",
+                        help="read the batches of a standard study (its batches/ folder) instead of running them")
     args = parser.parse_args()
     study, groups, files = load_study(ROOT / DEFAULT_STUDY)
-    if args.out.exists():
-        shutil.rmtree(args.out)
     started = time.monotonic()
-    paths = [p for base, alts in files for p in (base, *alts)]
-    results = run_batch(paths, args.out, replications=args.replications, seed=study.seed, workers=args.workers,
-                        quiet=True)
-    directory = {r.scenario: r.directory for r in results}
+    if args.study:
+        directory = {s.name: args.study / s.name for base, alts in groups for s in (base, *alts)}
+    else:
+        if args.out.exists():
+            shutil.rmtree(args.out)
+        paths = [p for base, alts in files for p in (base, *alts)]
+        results = run_batch(paths, args.out, replications=args.replications, seed=study.seed,
+                            workers=args.workers, quiet=True)
+        directory = {r.scenario: r.directory for r in results}
     rows = []
     for baseline, alternatives in groups:
         table = compare([directory[baseline.name]] + [directory[a.name] for a in alternatives], list(METRICS))
         for row in table[table["year"] == "all"].itertuples():
             rows.append((row.scenario, row.baseline, row.metric, row.diff, row.ci_high - row.ci_low,
                          row.welch_ci_high - row.welch_ci_low, row.narrowing))
-    print(f"{args.replications} replications per scenario, {time.monotonic() - started:.0f} s\n")
+    source = f"batches of {args.study}" if args.study else f"{args.replications} replications per scenario"
+    print(f"{source}, {time.monotonic() - started:.0f} s\n")
     print("| counterfactual | baseline | metric | effect per year | paired CI width | unpaired CI width | narrower |")
     print("|---|---|---|---:|---:|---:|---:|")
     for scenario, baseline, metric, diff, paired, welch, narrowing in rows:

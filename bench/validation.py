@@ -2,6 +2,7 @@
 simulated distributions of the 2023 withdrawal convoys (no observed 2023 figure is read or written here).
 
     .venv/bin/python bench/validation.py [--replications 100] [--workers 2] [--out bench/out/validation]
+    .venv/bin/python bench/validation.py --study results/standard_study/latest/batches   # what make run wrote
 
 1. History 2014-2020: the spread of hostile deaths between years (simulated sd of the yearly totals against the
    record's) and the died-of-wounds share of hostile deaths against its sourced range.
@@ -44,14 +45,21 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "validation")
+    parser.add_argument("--study", type=Path, metavar="DIR",
+                        help="read the history and withdrawal batches of a standard study (its batches/ folder)")
     args = parser.parse_args()
-    if args.out.exists():
-        shutil.rmtree(args.out)
     started = time.monotonic()
-    history, withdrawal = run_batch([ROOT / "scenarios" / "history_2014_2020.yaml",
-                                     ROOT / "scenarios" / "withdrawal_2023.yaml"], args.out,
-                                    replications=args.replications, workers=args.workers, quiet=True)
-    yearly = pd.read_parquet(history.directory / "yearly.parquet")
+    if args.study:
+        history_dir, withdrawal_dir = args.study / "history_2014_2020", args.study / "withdrawal_2023"
+        args.replications = int(pd.read_parquet(history_dir / "yearly.parquet")["run"].nunique())
+    else:
+        if args.out.exists():
+            shutil.rmtree(args.out)
+        history, withdrawal = run_batch([ROOT / "scenarios" / "history_2014_2020.yaml",
+                                         ROOT / "scenarios" / "withdrawal_2023.yaml"], args.out,
+                                        replications=args.replications, workers=args.workers, quiet=True)
+        history_dir, withdrawal_dir = history.directory, withdrawal.directory
+    yearly = pd.read_parquet(history_dir / "yearly.parquet")
     observed = load_targets(ROOT / "scenarios" / "calibration" / "targets_mali_2014_2020.yaml")
     record = np.array(list(observed.hostile_deaths_per_year.values.values()), dtype=float)
     spread = _spread(yearly)
@@ -64,7 +72,7 @@ def main() -> None:
     print("- mean hostile deaths by year: " + ", ".join(f"{y}: {v:.1f}" for y, v in means.items()))
     print(f"- died-of-wounds share of hostile deaths: median {dow.median():.2f} (5-95% {dow.quantile(0.05):.2f}-"
           f"{dow.quantile(0.95):.2f}); sourced range {DOW_RANGE[0]:.2f}-{DOW_RANGE[1]:.2f}\n")
-    convoys = pd.read_parquet(withdrawal.directory / "convoys.parquet")
+    convoys = pd.read_parquet(withdrawal_dir / "convoys.parquet")
     convoys = convoys[convoys["purpose"] == "withdrawal"]
     print("## Withdrawal convoys, 2023 (simulated)\n")
     print("| move | convoys per run | " + " | ".join(f"{c} median [5-95%]" for c in COLUMNS) + " |")

@@ -8,6 +8,8 @@ figures are embedded as PNG data URIs, so a page can be mailed or archived alone
 from __future__ import annotations
 
 import base64
+import io
+import struct
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
@@ -49,3 +51,25 @@ def key_value_table(records: Sequence[dict], names: Sequence[str]) -> dict:
     rows = [[k, *["-" if _missing(r.get(k)) else str(r.get(k)) for r in records]] for k in keys]
     columns = ["", *names]
     return {"columns": columns, "rows": rows, "numeric": [False] * len(columns), "caption": ""}
+
+
+def png(data: bytes, caption: str) -> dict:
+    """A PNG for the ``figure`` macro, with the pixel size from its IHDR header so that the page keeps its layout
+    while the image loads."""
+    width, height = struct.unpack(">II", data[16:24])
+    return {"caption": caption, "png": data, "width": width, "height": height}
+
+
+def figure(fig, batches: Sequence, caption: str) -> dict:
+    """A matplotlib figure for the ``figure`` macro, as a PNG with the provenance text chunks of a saved figure
+    (``analysis.plots.style.provenance``); closes the figure."""
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.style import DPI, provenance
+
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=DPI, metadata=provenance(batches, caption))
+    finally:
+        plt.close(fig)
+    return png(buffer.getvalue(), caption)

@@ -12,7 +12,7 @@ import pytest
 import analysis.attribution as attribution_mod
 import tests.explore_fakes as fakes
 from analysis.discovery import write_discovery
-from analysis.fragments import read_section, saved_section_html, write_section
+from analysis.fragments import read_section, saved_section, section_html, write_section
 from analysis.plots.style import replications_text, source_note
 from analysis.report import build_report
 from analysis.results import find_batches
@@ -139,7 +139,7 @@ def attribution_page(attribution_folder):
 def test_a_report_of_an_attribution_folder_shows_its_waterfall_without_computing_it_again(attribution_page):
     section = section_of(attribution_page, "attribution")
     assert "What caused the difference: barkhane_drawdown_2021_2022 against two_stay" in section
-    assert 'alt="Hostile deaths: each change&#x27;s share of the difference"' in section
+    assert 'alt="Hostile deaths: each change&#39;s share of the difference"' in section
 
 
 def test_a_report_of_an_attribution_folder_compares_its_target_with_its_baseline(attribution_page):
@@ -165,7 +165,7 @@ def saved(folder: Path, figure: str = "figure.png") -> Path:
 def test_a_saved_figure_that_is_not_a_png_is_a_note_in_its_section(tmp_path):
     path = saved(tmp_path)
     (tmp_path / "figure.png").write_bytes(b"<svg>not a png</svg>")
-    page = saved_section_html(path, read_section(path))
+    page = section_html(saved_section(path, read_section(path)), 3)
     assert f"The box: not shown ({tmp_path / 'figure.png'}: not a PNG file)." in page
 
 

@@ -11,6 +11,7 @@ import base64
 import io
 import struct
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
@@ -73,3 +74,9 @@ def figure(fig, batches: Sequence, caption: str) -> dict:
     finally:
         plt.close(fig)
     return png(buffer.getvalue(), caption)
+
+
+def png_file(path: Path | str, *, anchor: str, caption: str) -> dict:
+    """A PNG written beside a page (e.g. the calibration's predictive check), as a figure for the ``figure`` macro:
+    embedded like every figure, so the page stays self-contained."""
+    return {**png(Path(path).read_bytes(), caption), "id": anchor, "verdict": ""}

@@ -59,7 +59,7 @@ def main() -> None:
     years = abc.fit_years(calibration.targets, calibration.scenario)
     truth = truth_values(calibration)
     record_settings = abc.AbcSettings(replications=1, seed=args.seed)     # one history, as the real record
-    observed = abc.PatternModel(calibration, record_settings, years)(truth)
+    observed = abc.PatternModel(calibration, record_settings, years).simulate(truth)
     settings = abc.AbcSettings(population=args.population, generations=args.generations,
                                replications=calibration.abc.replications,
                                max_simulations=args.population * args.generations * 3,

@@ -21,7 +21,7 @@ from sim.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, PkosimError, from_os_
 COMMAND_MODULES = [
     "sim.scenario.cli",
     "sim.runner.cli",
-    "sim.calibration.cli",
+    "pkosim.calibrate",
     "analysis.cli",
     "analysis.explore_cli",
     "pkosim.attribute",

@@ -1,4 +1,5 @@
-"""Bayesian calibration (ABC-SMC): the distance, the posterior's summaries, resampling, and a small recovery test."""
+"""Bayesian calibration (ABC-SMC): the distance, the posterior's summaries, resampling, a small recovery test, and
+the report of a fit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from calibration_fixtures import HOSTILE, write_abc_report
 from sim.calibration import abc
+from sim.calibration.fit_report import PREDICTIVE_FIGURE
 from sim.calibration.config import Prior, load_calibration
 from sim.calibration.posterior import recovery
 from sim.calibration.targets import INTERVAL, RANGE, Target
@@ -52,19 +55,74 @@ def synthetic_run(scenario, seed) -> RunOutput:
     return RunOutput(yearly=yearly, daily=None, incidents=incidents)
 
 
-def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path):
+@pytest.mark.parametrize("log", [False, True], ids=["uniform", "log-uniform"])
+def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path, log):
     calibration = load_calibration()
     calibration.scenario = runner_scenarios.with_overrides(calibration.scenario, {"start": "2015-01-01",
                                                                                     "end": "2018-12-31"})
-    calibration.parameters = {"ieds.killed_per_detonation": Prior(low=0.1, high=2.0)}
+    calibration.parameters = {"ieds.killed_per_detonation": Prior(low=0.1, high=2.0, log=log)}
     calibration.integer = {}
     settings = abc.AbcSettings(population=20, generations=3, replications=3, max_simulations=400, seed=11)
     truth = {"ieds.killed_per_detonation": 0.8}
     years = abc.fit_years(calibration.targets, calibration.scenario)
-    observed = abc.PatternModel(calibration, settings, years, synthetic_run)(truth)
+    observed = abc.PatternModel(calibration, settings, years, synthetic_run).simulate(truth)
     result = abc.fit(calibration, settings, tmp_path, workers=1, observed=observed, run_fn=synthetic_run)
     table = recovery(result, truth)
     assert table["inside"].all(), table
     low, high = result.interval("ieds.killed_per_detonation")
     assert high - low < 1.0          # narrower than the prior (0.1-2.0): the data told the fit something
     assert result.particles["weight"].sum() == pytest.approx(1.0)
+    # particles come back in the parameter's own unit, inside its prior, whether sampled as it or as its logarithm
+    assert result.particles["ieds.killed_per_detonation"].between(0.1, 2.0).all()
+
+
+def test_a_log_scale_prior_is_sampled_as_its_logarithm():
+    calibration = load_calibration()
+    calibration.parameters = {"x": Prior(low=0.01, high=1.0, log=True), "y": Prior(low=2.0, high=4.0)}
+    np.random.seed(3)
+    prior = abc.prior(calibration)
+    draws = pd.DataFrame([dict(prior.rvs()) for _ in range(2000)])
+    natural = np.exp(draws["x"])
+    assert natural.between(0.01, 1.0).all() and draws["y"].between(2.0, 4.0).all()
+    assert 0.07 < natural.median() < 0.14        # log-uniform: the median is the geometric middle, 0.1
+    assert abc.natural(calibration.parameters["x"], math.log(0.5)) == pytest.approx(0.5)
+    assert abc.natural(calibration.parameters["y"], 3.0) == 3.0
+
+
+
+@pytest.fixture
+def abc_report(tmp_path):
+    """A made-up fit's report: its Markdown and its page."""
+    page = write_abc_report(tmp_path / "abc")
+    return (tmp_path / "abc" / "calibration_report.md").read_text(), page.read_text()
+
+
+def test_the_abc_report_leads_with_the_predictive_check(abc_report):
+    markdown, page = abc_report
+    assert page.index('id="headlines"') < page.index("<table")
+    assert "<strong>1 of 2 calibration targets met by the posterior predictive check.</strong>" in page
+    assert "Not met: wounded per hostile death 2014." in page
+    assert markdown.splitlines()[2] == "**1 of 2 calibration targets met by the posterior predictive check.**"
+
+
+def test_the_abc_report_embeds_its_figure_at_its_size_and_the_markdown_links_it(abc_report, tmp_path):
+    markdown, page = abc_report
+    assert (tmp_path / "abc" / PREDICTIVE_FIGURE).is_file()
+    assert page.count('src="data:image/png;base64,') == 1
+    assert 'width="1040"' in page  # 8 inches at 130 dpi
+    assert f"]({PREDICTIVE_FIGURE})" in markdown
+
+
+def test_the_abc_report_shows_a_parameter_name_as_text_not_markup(abc_report):
+    _, page = abc_report
+    assert "<script>" not in page
+    assert "ieds.&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "0.10-10.0 (log)" in page  # its prior, beside it
+
+
+def test_a_new_fit_replaces_the_report_an_earlier_version_wrote(tmp_path):
+    (tmp_path / "abc").mkdir()
+    (tmp_path / "abc" / "calibration_report.html").write_text("<!doctype html><html><body>old</body></html>")
+    page = write_abc_report(tmp_path / "abc").read_text()
+    assert "<body>old" not in page
+    assert 'id="headlines"' in page

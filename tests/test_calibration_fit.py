@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from calibration_fixtures import HOSTILE, write_fit_report
 from sim.calibration.config import Calibration, Prior, check_parameters
 from sim.calibration.fit import evaluate, fit
 from sim.calibration.paramfile import nest, optuna_fit_line, rounded, write_parameters
@@ -162,3 +163,37 @@ def test_the_check_page_is_built_from_the_report_templates_headline_first(far_ba
     assert page.index('id="headlines"') < page.index("<table")
     assert headline(table).replace("'", "&#39;") in page
     assert page.count('<tr class="bad">') >= len(not_met(table)) > 0  # the targets missed, and the years with one
+
+
+@pytest.fixture
+def fit_report(far_batch, tmp_path):
+    """The report of a fit whose best trial is the far batch: its table, Markdown and page."""
+    batch, targets_file = far_batch
+    table = check_batch(batch, targets_file)
+    page = write_fit_report(table, tmp_path / "fit")
+    return table, (tmp_path / "fit" / "calibration_report.md").read_text(), page.read_text()
+
+
+def test_the_fit_report_is_rendered_from_the_report_templates_headline_first(fit_report):
+    table, _, page = fit_report
+    assert page.startswith("<!DOCTYPE html>")
+    assert "section.headlines {" in page  # the stylesheet every page shares (base.html.j2)
+    assert page.index('id="headlines"') < page.index("<table")
+    assert f"<strong>{headline(table)}</strong>".replace("'", "&#39;") in page
+    assert page.count('<tr class="bad">') >= len(not_met(table)) > 0
+
+
+def test_the_fit_report_shows_a_parameter_name_as_text_not_markup(fit_report):
+    _, markdown, page = fit_report
+    assert "<script>" not in page
+    assert "ieds.&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert HOSTILE in markdown  # Markdown is text: the name as given
+
+
+def test_the_fit_report_markdown_leads_with_the_same_headline(fit_report):
+    table, markdown, _ = fit_report
+    lines = markdown.splitlines()
+    assert lines[0] == "# Calibration: observed against simulated"
+    assert lines[2] == f"**{headline(table)}**"
+    assert "Best trial 3 of 4: objective 2." in markdown
+    assert "## Per year" in markdown

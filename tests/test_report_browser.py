@@ -1,5 +1,6 @@
-"""Every page of a small study, opened in headless Chromium at 1280 px as a reader would: no horizontal scrolling,
-every figure loaded, no console errors, and the headline findings on top (tests/browser.py)."""
+"""Every page of a small study, and a calibration fit's report, opened in headless Chromium at 1280 px as a reader
+would: no horizontal scrolling, every figure loaded, no console errors, and the headline findings on top
+(tests/browser.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from browser import MISSING, chromium, inspect
+from calibration_fixtures import write_abc_report, write_fit_report
 from pkosim.study import run_study
+from sim.calibration.report import check_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+TARGETS = SCENARIOS / "calibration" / "targets_mali_2014_2020.yaml"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
@@ -36,7 +40,7 @@ def small_study(folder: Path) -> Path:
     study.write_text(
         "name: browser\ndescription: Would closing Ber later have changed the withdrawal?\nreplications: 3\n"
         "groups:\n  - baseline: wd.yaml\n    alternatives: [wd_later.yaml]\n  - baseline: history.yaml\n"
-        f"calibration_check:\n  scenario: history.yaml\n  targets: {SCENARIOS / 'calibration' / 'targets_mali_2014_2020.yaml'}\n")
+        f"calibration_check:\n  scenario: history.yaml\n  targets: {TARGETS}\n")
     return study
 
 
@@ -64,3 +68,17 @@ def test_every_page_reads_well_in_a_browser(study_pages, tmp_path):
     assert reports["report_wd.html"].images >= 6  # effects, time series, breakdown, convergence, map, sequence
     assert "Ber closing a month later" in reports["index.html"].headline
     assert "95% CI" in reports["report_wd.html"].headline or "replication" in reports["report_wd.html"].headline
+
+
+def test_the_calibration_reports_read_well_in_a_browser(study_pages, tmp_path):
+    """The fit's own report: optuna's (its best trial: the study's year of history) and ABC-SMC's (made up, with its
+    predictive figure)."""
+    table = check_batch(study_pages.parent / "batches" / "history", TARGETS)
+    pages = {"optuna": write_fit_report(table, tmp_path / "optuna"), "abc": write_abc_report(tmp_path / "abc")}
+    shots = Path(os.environ.get("PKOSIM_SCREENSHOTS", tmp_path))
+    with chromium() as browser:
+        reports = {kind: inspect(browser, page, screenshot=shots / f"calibration_report_{kind}.png")
+                   for kind, page in pages.items()}
+    assert [p for report in reports.values() for p in report.problems()] == []
+    assert "calibration targets met" in reports["optuna"].headline
+    assert reports["abc"].images == 1

@@ -85,7 +85,7 @@ def predictive_check(result: AbcResult, *, draws: int, replications: int, run_fn
     years = fit_years(result.calibration.targets, result.calibration.scenario)
     model = PatternModel(result.calibration, settings, years, run_fn)
     sample = resample(result.particles, draws, result.settings.seed + 1)
-    stats = pd.DataFrame([model(dict(zip(sample.columns, row))) for row in sample.itertuples(index=False)])
+    stats = pd.DataFrame([model.simulate(dict(zip(sample.columns, row))) for row in sample.itertuples(index=False)])
     rows = []
     for target in result.targets:
         values = stats[target.name].dropna() if target.name in stats else pd.Series(dtype=float)

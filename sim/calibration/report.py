@@ -10,12 +10,11 @@ the observed value, the simulated mean and 90% interval across replications, and
 ``check_page(table, ...)`` is that table as plain data, led by a one-line ``headline`` (how many targets are met):
 ``write_check`` writes it as ``calibration_check.md``; ``pkosim study`` renders it as ``calibration_check.html`` from
 the report templates (``analysis/templates/``; ``sim`` never imports ``analysis``).
-``write_report`` writes the fit's ``calibration_report.md`` and ``.html``.
+A fit's own report (``calibration_report``) is built from the same rows in ``sim.calibration.fit_report``.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -177,42 +176,9 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for cells in rows:
-        bad = any("not met" in c or c.endswith(" *") for c in cells)
-        tds = "".join(f"<td>{html.escape(c.replace('**', ''))}</td>" for c in cells)
-        body.append(f"<tr class='{'bad' if bad else ''}'>{tds}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def verdict(table: pd.DataFrame) -> str:
-    missed = not_met(table)
-    if not missed:
-        return "All targets are met."
-    return f"Not met ({len(missed)} of {int(table['year'].isna().sum())}): " + "; ".join(missed) + "."
-
-
 RULES = ("A target is met when the observed value lies inside the simulated 90% interval across replications; "
          "for ratio targets with an observed range (wounded per death, IEDs found), when the simulated mean lies "
          "inside that range. Per year, * marks an observed value outside the simulated 90% interval.")
-
-
-def render(table: pd.DataFrame, title: str, intro: list[str]) -> tuple[str, str]:
-    """The table as (markdown, html) documents."""
-    md = [f"# {title}", "", *intro, "", verdict(table), "", markdown_table(TARGET_HEADER, target_rows(table)), "",
-          "## Per year", "", markdown_table(YEAR_HEADER, year_rows(table)), "", RULES, ""]
-    style = ("body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td:first-child{text-align:left}"
-             "tr.bad{background:#fde2e2}")
-    page = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"]
-    page += [f"<p>{html.escape(line)}</p>" for line in intro if line]
-    page += [f"<p><strong>{html.escape(verdict(table))}</strong></p>", _html_table(TARGET_HEADER, target_rows(table)),
-             "<h2>Per year</h2>", _html_table(YEAR_HEADER, year_rows(table)), f"<p>{html.escape(RULES)}</p>",
-             "</body></html>"]
-    return "\n".join(md), "\n".join(page)
 
 
 def headline(table: pd.DataFrame) -> str:
@@ -222,7 +188,7 @@ def headline(table: pd.DataFrame) -> str:
     return f"All {met} calibration targets met." if met == len(whole) else f"{met} of {len(whole)} calibration targets met."
 
 
-def _table_data(header: list[str], rows: list[list[str]], numeric: set[str]) -> dict:
+def table_data(header: list[str], rows: list[list[str]], numeric: set[str]) -> dict:
     """A table as plain data (the shape of the report templates' ``table`` macro): rows that miss a target marked."""
     return {"columns": header, "rows": [[c.replace("**", "") for c in cells] for cells in rows],
             "numeric": [h in numeric for h in header], "caption": "",
@@ -240,8 +206,8 @@ def check_page(table: pd.DataFrame, batch_dir: Path | str, targets_path: Path | 
         "headline": headline(table),
         "missed": f"Not met: {'; '.join(missed)}." if missed else "",
         "provenance": [("batch", str(batch_dir)), ("targets", str(targets_path)), ("runs", str(int(table["runs"].max())))],
-        "targets": _table_data(TARGET_HEADER, target_rows(table), {"observed", "z", "weight"}),
-        "years": _table_data(YEAR_HEADER, year_rows(table), {h for h in YEAR_HEADER if h.endswith("observed")}),
+        "targets": table_data(TARGET_HEADER, target_rows(table), {"observed", "z", "weight"}),
+        "years": table_data(YEAR_HEADER, year_rows(table), {h for h in YEAR_HEADER if h.endswith("observed")}),
         "rules": RULES,
     }
 
@@ -266,127 +232,3 @@ def write_check(batch_dir: Path | str, targets_path: Path | str, out_dir: Path |
     path = Path(out_dir) / "calibration_check.md"
     atomic_write_text(path, check_markdown(check_page(table, batch_dir, targets_path)))
     return path
-
-
-def write_report(result, out_dir: Path | str) -> Path:
-    """The fit's report: ``calibration_report.md`` and ``.html`` and ``trials.csv`` in ``out_dir``."""
-    calibration = result.calibration
-    out_dir = Path(out_dir)
-    fitted = ", ".join(f"{path} = {value:.4g}" for path, value in result.best_values.items())
-    intro = [
-        f"Calibration file: {calibration.file or '(built in Python)'}; scenario {calibration.scenario.name!r}; "
-        f"{calibration.trials} trials x {calibration.replications} replications (TPE seed {calibration.seed}).",
-        f"Best trial {result.best.number + 1}: objective {result.objective:.4g}; batch {result.best.directory}.",
-        f"Fitted values: {fitted}.",
-    ]
-    md, page = render(result.table, "Calibration: observed against simulated", intro)
-    trials = pd.DataFrame([{"trial": r.number + 1, "objective": r.objective, **r.values, "elapsed_s": r.elapsed_s}
-                           for r in result.trials])
-    atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
-    atomic_write_text(out_dir / "calibration_report.html", page)
-    atomic_write_text(out_dir / "calibration_report.md", md)
-    return out_dir / "calibration_report.md"
-
-
-# ----------------------------------------------------------------------------------------------- ABC-SMC report
-
-def predictive_table(check) -> pd.DataFrame:
-    """A posterior predictive check in the columns of the observed-vs-simulated table (``year`` empty)."""
-    t = check.table
-    return pd.DataFrame({"target": t["target"], "label": t["label"], "year": pd.array([pd.NA] * len(t), dtype="Int64"),
-                         "observed": t["observed"], "observed_low": t["observed_low"],
-                         "observed_high": t["observed_high"], "rule": t["rule"], "weight": 1.0,
-                         "sim_mean": t["predictive_median"], "sim_p05": t["predictive_p05"],
-                         "sim_p95": t["predictive_p95"], "z": math.nan, "met": t["inside"]})
-
-
-def predictive_figure(check, path: Path | str) -> Path:
-    """Observed against the posterior predictive 90% interval, one row per pattern, each on its own scale."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    t = check.table.reset_index(drop=True)
-    fig, axes = plt.subplots(len(t), 1, figsize=(8, 0.55 * len(t) + 1.2), squeeze=False)
-    for ax, row in zip(axes[:, 0], t.to_dict("records")):
-        ax.plot([row["predictive_p05"], row["predictive_p95"]], [0, 0], color="#4477aa", lw=6, alpha=0.6,
-                solid_capstyle="butt", label="posterior predictive 90% interval")
-        ax.plot(row["predictive_median"], 0, "|", color="#224466", ms=14, mew=2, label="predictive median")
-        if row["rule"] == RANGE:
-            ax.axvspan(row["observed_low"], row["observed_high"], color="#ee7733", alpha=0.25, label="observed range")
-        else:
-            ax.plot(row["observed"], 0, "o", color="#ee7733", ms=7, label="observed")
-        ax.set_yticks([])
-        ax.set_ylabel(textwrap_label(row["label"]), rotation=0, ha="right", va="center", fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
-    fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.suptitle(f"Posterior predictive check: each pattern, observed against {check.draws} posterior draws x "
-                 f"{check.replications} runs", fontsize=10)
-    fig.text(0.01, 0.005, "Source: UN peacekeeping fatalities, MINUSMA and UNMAS figures (targets file); pkosim",
-             fontsize=6, color="#555555")
-    fig.tight_layout(rect=(0.0, 0.06, 1.0, 0.95))
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return Path(path)
-
-
-def textwrap_label(text: str, width: int = 38) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
-
-
-def write_abc_report(result, check, out_dir: Path | str, recovery: pd.DataFrame | None = None) -> Path:
-    """``calibration_report.md`` and ``.html`` for an ABC-SMC fit: method, runtime, diagnostics, the posterior
-    against the priors, and the posterior predictive check (table and figure)."""
-    out_dir = Path(out_dir)
-    calibration = result.calibration
-    figure = predictive_figure(check, out_dir / "posterior_predictive.png")
-    table = predictive_table(check)
-    posterior_rows = []
-    for path, prior in calibration.parameters.items():
-        low, high = result.interval(path)
-        posterior_rows.append([path, f"{fmt(prior.low)}-{fmt(prior.high)}{' (log)' if prior.log else ''}",
-                               fmt(result.point_estimate[path]), f"{fmt(low)}-{fmt(high)}"])
-    generations = [[str(int(r.t)), fmt(r.epsilon), str(int(r.samples)), str(int(r.particles)),
-                    f"{r.particles / r.samples:.2f}" if r.samples else "-"]
-                   for r in result.populations.itertuples() if r.t >= 0]
-    intro = [
-        f"Method: ABC-SMC (pyabc), population {result.settings.population}, {result.settings.replications} runs per "
-        f"particle, quantile tolerance 0.5; {result.simulations} particles simulated "
-        f"({result.simulations * result.settings.replications} model runs) in {result.elapsed_s / 60:.1f} minutes.",
-        f"Calibration file: {calibration.file or '(built in Python)'}; scenario {calibration.scenario.name!r}.",
-    ]
-    md = ["# Calibration: the posterior and its predictive check", "", *intro, "",
-          "## Posterior against prior (weighted median and 90% credible interval)", "",
-          markdown_table(["parameter", "prior", "posterior median", "90% credible interval"], posterior_rows), "",
-          "## Generations", "", markdown_table(["t", "tolerance", "particles simulated", "accepted",
-                                                "acceptance rate"], generations), "",
-          "## Posterior predictive check", "", verdict(table), "",
-          markdown_table(TARGET_HEADER[:3] + ["fit"], [r[:3] + [r[5]] for r in target_rows(table)]), "",
-          f"![posterior predictive check]({figure.name})", ""]
-    if recovery is not None:
-        md += ["## Recovery test", "", markdown_table(
-            ["parameter", "true", "posterior median", "90% interval", "inside"],
-            [[r["parameter"], fmt(r["true"]), fmt(r["median"]), f"{fmt(r['low'])}-{fmt(r['high'])}",
-              "yes" if r["inside"] else "no"] for r in recovery.to_dict("records")]), ""]
-    atomic_write_text(out_dir / "calibration_report.md", "\n".join(md))
-    page = ["<!doctype html><html><head><meta charset='utf-8'><title>Calibration: posterior</title>",
-            "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:.3em .6em}tr.bad{background:#fde2e2}img{max-width:100%}</style>",
-            "</head><body><h1>Calibration: the posterior and its predictive check</h1>"]
-    page += [f"<p>{html.escape(line)}</p>" for line in intro]
-    page += ["<h2>Posterior against prior</h2>", _html_table(["parameter", "prior", "posterior median",
-                                                              "90% credible interval"], posterior_rows),
-             "<h2>Generations</h2>", _html_table(["t", "tolerance", "particles simulated", "accepted",
-                                                  "acceptance rate"], generations),
-             "<h2>Posterior predictive check</h2>", f"<p><strong>{html.escape(verdict(table))}</strong></p>",
-             _html_table(TARGET_HEADER[:3] + ["fit"], [r[:3] + [r[5]] for r in target_rows(table)]),
-             f"<img alt='posterior predictive check' src='{figure.name}'>", "</body></html>"]
-    atomic_write_text(out_dir / "calibration_report.html", "\n".join(page))
-    return out_dir / "calibration_report.md"

@@ -10,6 +10,9 @@ median, with ``posterior.yaml``, ``posterior.csv`` and ``posterior_draws.csv`` b
 (default ``results/calibration/``), ``calibration_report.md`` / ``.html`` (optuna: with ``trials.csv`` and the
 trial batches under ``trials/``; abc: the posterior against the priors, the generations, the posterior predictive
 check and its figure). Exit codes: 0 done; 2 bad input; 130 interrupted.
+
+The fit is ``sim.calibration``'s, and so is the report as plain data (``sim.calibration.fit_report``) and its
+Markdown; this command, above both layers, renders the page (``analysis/templates/calibration_report.html.j2``).
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.errors import PkosimError
-
+from analysis.html import png_file, render
+from sim import __version__
 from sim.calibration.config import DEFAULT_FILE, load_calibration
 from sim.calibration.fit import DEFAULT_OUT, fit
+from sim.calibration.fit_report import (PREDICTIVE_FIGURE, abc_page, fit_page, predictive_figure, predictive_table,
+                                        write_markdown, write_trials)
 from sim.calibration.paramfile import optuna_fit_line, write_parameters
+from sim.calibration.report import not_met
+from sim.errors import PkosimError
+from sim.files import atomic_write_text
 from sim.runner.executors import default_workers
-from sim.calibration.report import not_met, write_report
 
 
 def register(subparsers) -> None:
@@ -70,7 +77,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
     result = fit(calibration, args.out, workers=args.workers, run_fn=run_fn, quiet=args.quiet)
     parameters = write_parameters(calibration, result.best_values, fit_line=optuna_fit_line(result),
                                   table=result.table, command=command)
-    report = write_report(result, args.out)
+    write_trials(result, args.out)
+    report = write_report(fit_page(result), args.out)
     print(f"best trial {result.best.number + 1}/{calibration.trials}: objective {result.objective:.4g}")
     for path, value in result.best_values.items():
         print(f"  {path} = {value:.4g}")
@@ -84,7 +92,6 @@ def _abc(calibration, args: argparse.Namespace, command: str) -> int:
     """ABC-SMC: the posterior, its predictive check, the posterior median as the calibrated parameters."""
     from sim.calibration import abc
     from sim.calibration.posterior import predictive_check, write_posterior
-    from sim.calibration.report import predictive_table, write_abc_report
 
     a = calibration.abc
     settings = abc.AbcSettings(population=a.population, generations=a.generations,
@@ -105,9 +112,25 @@ def _abc(calibration, args: argparse.Namespace, command: str) -> int:
                 f"posterior predictive check over {check.draws} draws")
     parameters = write_parameters(calibration, result.point_estimate, fit_line=fit_line, table=table,
                                   command=command, posterior=posterior.name)
-    report = write_abc_report(result, check, args.out)
+    predictive_figure(check, Path(args.out) / PREDICTIVE_FIGURE)
+    report = write_report(abc_page(result, check), args.out)
     for path, value in result.point_estimate.items():
         low, high = result.interval(path)
         print(f"  {path} = {value:.4g} (90% {low:.3g}-{high:.3g})")
     print(f"posterior written to {posterior}; parameters (posterior median) to {parameters}; report {report}")
     return 0
+
+
+def write_report(page: dict, out_dir: Path | str) -> Path:
+    """A fit's report (``fit_page`` or ``abc_page``) as ``calibration_report.md`` and, from the report templates,
+    ``calibration_report.html`` (headline first; a figure the page names, drawn beside it, embedded) in
+    ``out_dir``; return the Markdown's path."""
+    out_dir = Path(out_dir)
+    sections = [{**s, "figure": png_file(out_dir / s["figure"]["file"], anchor=f"fig-{s['id']}",
+                                         caption=s["figure"]["caption"]) if s["figure"] else None}
+                for s in page["sections"]]
+    # Written as the fit's other outputs are (replacing the last fit's, whichever version wrote it), not through
+    # analysis.io's guard, which would refuse a page written before it carried pkosim's signature.
+    atomic_write_text(out_dir / "calibration_report.html",
+                      render("calibration_report.html.j2", page={**page, "sections": sections}, version=__version__))
+    return write_markdown(page, out_dir)

@@ -42,10 +42,11 @@ Python API (stable; ``pkosim study`` and scripts call it)::
 
 Modules: ``results`` (finding and lazily reading batches through ``pyarrow.dataset``), ``metrics``, ``stats``
 (intervals), ``summary``, ``compare``, ``headlines`` (the sentences a report opens with), ``plots/`` (one module per
-figure kind, ``style`` for the shared look and provenance), ``report``, ``io`` (atomic writes that replace only an
+figure kind, ``style`` for the shared look and provenance), ``report``, ``html`` (pages from the Jinja2 templates in
+``templates/``, autoescaped; tables and embedded figures as template data), ``io`` (atomic writes that replace only an
 earlier output of the same kind), ``cli`` (``pkosim summarize|compare|plot|report``). Exploration (docs/explore.md):
 ``sweeps`` (a sweep batch's validated design and outcome per point), ``sensitivity``, ``conditions`` (the
-``--where`` grammar, parsed, never evaluated), ``discovery``, ``attribution``, ``fragments`` (their HTML sections
-and the section files a report reads back as untrusted input), ``explore_cli`` (``pkosim sensitivity|discover``;
-``pkosim attribute`` runs scenarios, so it lives in ``pkosim.attribute``).
+``--where`` grammar, parsed, never evaluated), ``discovery``, ``attribution``, ``fragments`` (their report
+sections as data for the templates, and the section files a report reads back as untrusted input), ``explore_cli``
+(``pkosim sensitivity|discover``; ``pkosim attribute`` runs scenarios, so it lives in ``pkosim.attribute``).
 """

@@ -278,13 +278,14 @@ def write_attribution(folder, metrics: Sequence[str] | None = None) -> tuple[pd.
 def attribution_report(folder, metrics: Sequence[str] | None = None, *, level: int = 2) -> str:
     """An HTML fragment (a ``<section>`` with an ``<h{level}>`` title): the reading, the whole-run table and one
     waterfall per metric."""
-    from analysis.fragments import figure_html, paragraph, section, table_html
+    from analysis.fragments import section, section_html
+    from analysis.html import figure
     from analysis.plots.attribution import plot_waterfall
 
     plan = read_plan(folder)
     table = attribute(folder, metrics)
     batches = end_batches(plan)
-    body = [*(paragraph(line) for line in summary_lines(plan, table)), table_html(display_table(table))]
-    body += [figure_html(plot_waterfall(plan, table, m, batches), batches, _caption(m))
-             for m in dict.fromkeys(table["metric"])]
-    return section("pkosim-attribution", _title(plan), body, level)
+    figures = [figure(plot_waterfall(plan, table, m, batches), batches, _caption(m))
+               for m in dict.fromkeys(table["metric"])]
+    return section_html(section("attribution", _title(plan), summary_lines(plan, table), display_table(table),
+                                figures), level)

@@ -295,11 +295,11 @@ def write_discovery(first, second=None, out_dir=None, **options) -> tuple[Discov
 def discovery_report(first, second=None, *, level: int = 2, **options) -> str:
     """An HTML fragment (a ``<section>`` with an ``<h{level}>`` title): the reading, the boxes and the
     peeling-trajectory figure."""
-    from analysis.fragments import figure_html, paragraph, section, table_html
+    from analysis.fragments import section, section_html
+    from analysis.html import figure
     from analysis.plots.discovery import plot_discovery
 
     result = discover(first, second, **options)
     title, caption = _headings(result)
-    body = [*(paragraph(line) for line in summary_lines(result)), table_html(display_boxes(result)),
-            figure_html(plot_discovery(result), result.batches, caption)]
-    return section("pkosim-discovery", title, body, level)
+    return section_html(section("discovery", title, summary_lines(result), display_boxes(result),
+                                [figure(plot_discovery(result), result.batches, caption)]), level)

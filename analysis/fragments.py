@@ -1,8 +1,10 @@
-"""HTML fragments of the exploration results (sensitivity, discovery, attribution) for reports, and the section files
-that let a report show a saved result without computing it again.
+"""The exploration results (sensitivity, discovery, attribution) as report sections, and the section files that let
+a report show a saved result without computing it again.
 
-Each ``*_report`` function returns one ``<section>`` with its tables and figures (PNG embedded as data URIs with the
-same provenance text chunks as the saved files), so a report can place it as is: no external asset, no script.
+A section (``section``) is plain data for the ``section`` macro of ``analysis/templates/macros.html.j2``: a heading,
+the reading in sentences, the display table and figures (PNG bytes, embedded as data URIs with the same provenance
+text chunks as the saved files). A report places it in its Exploration; ``section_html`` renders it alone, as the
+``*_report`` functions do, for other pages: no external asset, no script, every text escaped by the template.
 
 **Section files.** ``pkosim sensitivity``, ``discover`` and ``attribute`` also write ``<stem>.section.json`` beside
 their CSV, Markdown and PNG files: what a report shows of the result (a heading, the reading in sentences, the
@@ -14,18 +16,14 @@ folder, read without following links and within a size limit; a damaged one is a
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
-import struct
 from pathlib import Path
 from typing import Annotated, Iterable, Literal, Sequence
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from analysis.results import Batch
+from analysis import html
 from sim.errors import PkosimError
 
 SECTION_SUFFIX = ".section.json"
@@ -36,42 +34,20 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 Text = Annotated[str, Field(max_length=2000)]
 
 
-def table_html(frame: pd.DataFrame, index: bool = False) -> str:
-    return ('<div class="table-wrap">' + frame.to_html(index=index, escape=True, border=0, na_rep="-")
-            + "</div>")
+def section(kind: str, title: str, lines: Sequence[str], table: pd.DataFrame, figures: Sequence[dict],
+            saved_in: Path | None = None) -> dict:
+    """A section for the ``section`` macro; ``figures`` as ``html.figure`` or ``html.png`` make them, or
+    ``{"caption", "png": None, "error"}`` for one that cannot be shown; ``saved_in``: the section file it was read
+    from."""
+    return {"kind": kind, "title": title, "lines": list(lines), "table": html.table(table), "figures": list(figures),
+            "saved_in": saved_in}
 
 
-def paragraph(text: str, css_class: str | None = None) -> str:
-    attr = f' class="{css_class}"' if css_class else ""
-    return f"<p{attr}>{html.escape(text)}</p>"
-
-
-def png_html(data: bytes, caption: str) -> str:
-    """A PNG as an embedded image with a caption, sized from its header."""
-    width, height = struct.unpack(">II", data[16:24])
-    src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-    return (f'<figure><img alt="{html.escape(caption)}" src="{src}" width="{width}" height="{height}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-
-
-def figure_html(fig, batches: Sequence[Batch], caption: str) -> str:
-    """The figure as an embedded PNG with a caption; closes the figure."""
-    import matplotlib.pyplot as plt
-
-    from analysis.plots.style import DPI, provenance
-
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=DPI, metadata=provenance(batches, caption))
-    finally:
-        plt.close(fig)
-    return png_html(buffer.getvalue(), caption)
-
-
-def section(css_class: str, title: str, body: Sequence[str], level: int = 2) -> str:
-    """A ``<section>`` with a heading of ``level`` (2 on a page of its own, 3 inside a report's Exploration)."""
-    return (f'<section class="{css_class}"><h{level}>{html.escape(title)}</h{level}>\n' + "\n".join(body)
-            + "\n</section>\n")
+def section_html(part: dict, level: int = 2) -> str:
+    """The section as an HTML fragment, a ``<section>`` with an ``<h{level}>`` title."""
+    if level not in range(1, 7):
+        raise ValueError(f"heading level {level}: HTML has h1 to h6")
+    return html.render("section.html.j2", section=part, level=level)
 
 
 # -- section files -----------------------------------------------------------------------------------------------
@@ -113,18 +89,11 @@ def write_section(folder, stem: str, *, kind: str, section_id: str, title: str, 
     """Write ``<folder>/<stem>.section.json``; ``figures`` are (path of a PNG written into ``folder``, caption)."""
     from analysis.io import write_text
 
-    cells = [["-" if _missing(v) else str(v) for v in row] for row in table.itertuples(index=False)]
+    cells = html.table(table)
     record = SavedSection(pkosim_section=1, kind=kind, id=section_id, title=title, lines=list(lines),
-                          table=SavedTable(columns=[str(c) for c in table.columns], rows=cells),
+                          table=SavedTable(columns=cells["columns"], rows=cells["rows"]),
                           figures=[SavedFigure(file=Path(path).name, caption=caption) for path, caption in figures])
     return str(write_text(Path(folder) / f"{stem}{SECTION_SUFFIX}", json.dumps(record.model_dump(), indent=1) + "\n"))
-
-
-def _missing(value) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def read_section(path: Path) -> SavedSection:
@@ -163,19 +132,18 @@ def _saved_png(folder: Path, figure: SavedFigure) -> bytes:
         data = read_regular_file(path, FIGURE_LIMIT)
     except FileNotFoundError:
         raise PkosimError(f"{path}: missing (the figure of {figure.caption!r})") from None
-    if not data.startswith(PNG_MAGIC) or data[12:16] != b"IHDR":  # png_html reads the size from the IHDR chunk
+    if not data.startswith(PNG_MAGIC) or data[12:16] != b"IHDR":  # html.png reads the size from the IHDR chunk
         raise PkosimError(f"{path}: not a PNG file")
     return data
 
 
-def saved_section_html(path: Path, saved: SavedSection, level: int = 3) -> str:
-    """The section of a section file as HTML: its sentences, table and figures (the saved PNGs, embedded)."""
-    body = [paragraph(line) for line in saved.lines]
-    body.append(table_html(pd.DataFrame(saved.table.rows, columns=saved.table.columns)))
+def saved_section(path: Path, saved: SavedSection) -> dict:
+    """The section of a section file: its sentences, table and figures (the saved PNGs, or why one is not shown)."""
+    figures = []
     for figure in saved.figures:
         try:
-            body.append(png_html(_saved_png(path.parent, figure), figure.caption))
+            figures.append(html.png(_saved_png(path.parent, figure), figure.caption))
         except PkosimError as error:
-            body.append(paragraph(f"{figure.caption}: not shown ({error}).", "note"))
-    body.append(paragraph(f"Saved in {path}.", "muted"))
-    return section(f"pkosim-{saved.kind}", saved.title, body, level)
+            figures.append({"caption": figure.caption, "png": None, "error": str(error)})
+    return section(saved.kind, saved.title, saved.lines, pd.DataFrame(saved.table.rows, columns=saved.table.columns),
+                   figures, saved_in=path)

@@ -8,6 +8,7 @@ figures are embedded as PNG data URIs, so a page can be mailed or archived alone
 from __future__ import annotations
 
 import base64
+import io
 import struct
 from functools import lru_cache
 from pathlib import Path
@@ -53,9 +54,29 @@ def key_value_table(records: Sequence[dict], names: Sequence[str]) -> dict:
     return {"columns": columns, "rows": rows, "numeric": [False] * len(columns), "caption": ""}
 
 
+def png(data: bytes, caption: str) -> dict:
+    """A PNG for the ``figure`` macro, with the pixel size from its IHDR header so that the page keeps its layout
+    while the image loads."""
+    width, height = struct.unpack(">II", data[16:24])
+    return {"caption": caption, "png": data, "width": width, "height": height}
+
+
+def figure(fig, batches: Sequence, caption: str) -> dict:
+    """A matplotlib figure for the ``figure`` macro, as a PNG with the provenance text chunks of a saved figure
+    (``analysis.plots.style.provenance``); closes the figure."""
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.style import DPI, provenance
+
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=DPI, metadata=provenance(batches, caption))
+    finally:
+        plt.close(fig)
+    return png(buffer.getvalue(), caption)
+
+
 def png_file(path: Path | str, *, anchor: str, caption: str) -> dict:
     """A PNG written beside a page (e.g. the calibration's predictive check), as a figure for the ``figure`` macro:
-    embedded like every figure, so the page stays self-contained, at its own pixel size (from the PNG header)."""
-    data = Path(path).read_bytes()
-    width, height = struct.unpack(">II", data[16:24])
-    return {"id": anchor, "caption": caption, "png": data, "width": width, "height": height, "verdict": ""}
+    embedded like every figure, so the page stays self-contained."""
+    return {**png(Path(path).read_bytes(), caption), "id": anchor, "verdict": ""}

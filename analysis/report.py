@@ -3,7 +3,7 @@ tables, figures (embedded PNG), exploration, assumptions (the parameter values t
 provenance.
 
 **Exploration** (docs/explore.md) follows the figures when it applies: for each sweep batch, the sensitivity of the
-report's primary metric over the whole run (``analysis.sensitivity.sensitivity_report``; a one-line note when the
+report's primary metric over the whole run (``analysis.sensitivity.sensitivity_section``; a one-line note when the
 analysis refuses, e.g. a metric that is the same at every point), then every section file that ``pkosim
 sensitivity``, ``discover`` or ``attribute`` saved (``*.section.json``, ``analysis.fragments``) in a folder given,
 its sub-folders, or a reported batch's folder, shown from the saved numbers and figures: nothing is run again. A
@@ -16,14 +16,12 @@ so it can be mailed or archived as is; its provenance is both visible (a section
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
-from markupsafe import Markup
 
 from analysis import html
 from analysis.io import write_text
@@ -138,22 +136,13 @@ def provenance(batches: Sequence[Batch]) -> list[dict]:
 
 
 def figure(draw: Callable, batches: Sequence[Batch], caption: str, fig_id: str, verdict: Callable | None = None) -> dict:
-    """A figure for the template: the PNG bytes (with provenance metadata) and its size, or the reason it could not
-    be drawn. ``verdict()`` may add a sentence to the caption (e.g. whether the batch is large enough)."""
-    from analysis.plots.style import DPI, provenance as png_meta
-    import matplotlib.pyplot as plt
-
+    """A figure for the template (``html.figure``: the PNG with provenance metadata and its size), or the reason it
+    could not be drawn. ``verdict()`` may add a sentence to the caption (e.g. whether the batch is large enough)."""
     try:
         fig = draw()
     except PkosimError as error:
         return {"id": fig_id, "caption": caption, "png": None, "error": str(error)}
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata=png_meta(batches, caption))
-    width, height = (int(round(v * DPI)) for v in fig.get_size_inches())
-    text = verdict() if verdict else ""
-    plt.close(fig)
-    return {"id": fig_id, "caption": caption, "png": buffer.getvalue(), "width": width, "height": height,
-            "verdict": text}
+    return {**html.figure(fig, batches, caption), "id": fig_id, "verdict": verdict() if verdict else ""}
 
 
 def _figures(batches: Sequence[Batch], compared: bool) -> tuple[dict | None, list[dict]]:
@@ -208,12 +197,13 @@ def gather(dirs) -> tuple[list[Batch], list[Path]]:
     return batches, [*folders, *(b.path for b in batches)]
 
 
-def exploration(batches: Sequence[Batch], folders: Sequence[Path], metric: str) -> list[str]:
-    """The exploration sections (HTML, escaped by the functions that build them): the sensitivity of ``metric`` in
-    every sweep batch, then the saved sections found in ``folders`` (each result once)."""
-    from analysis.fragments import paragraph, read_sections, saved_section_html
+def exploration(batches: Sequence[Batch], folders: Sequence[Path], metric: str) -> list[dict]:
+    """The exploration parts, as data for the ``section`` macro, or ``{"note": sentence}`` where a part cannot be
+    shown: the sensitivity of ``metric`` in every sweep batch, then the saved sections found in ``folders`` (each
+    result once)."""
+    from analysis.fragments import read_sections, saved_section
     from analysis.metrics import metric as metric_meta
-    from analysis.sensitivity import section_id, sensitivity_report
+    from analysis.sensitivity import section_id, sensitivity_section
     from analysis.summary import ALL
 
     parts, shown = [], set()
@@ -222,16 +212,16 @@ def exploration(batches: Sequence[Batch], folders: Sequence[Path], metric: str) 
             continue
         shown.add(section_id(b.name, metric, ALL))
         try:
-            parts.append(sensitivity_report(b, metric, ALL, level=3))
+            parts.append(sensitivity_section(b, metric, ALL))
         except PkosimError as error:
-            parts.append(paragraph(f"Sensitivity of {metric_meta(metric).label.lower()} (whole run) in {b.name}: "
-                                   f"not computed: {error}", "note"))
+            parts.append({"note": f"Sensitivity of {metric_meta(metric).label.lower()} (whole run) in {b.name}: "
+                                  f"not computed: {error}"})
     for path, saved in read_sections(folders):
         if isinstance(saved, str):
-            parts.append(paragraph(f"Not shown: {saved}", "note"))
+            parts.append({"note": f"Not shown: {saved}"})
         elif saved.id not in shown:
             shown.add(saved.id)
-            parts.append(saved_section_html(path, saved))
+            parts.append(saved_section(path, saved))
     return parts
 
 
@@ -309,7 +299,7 @@ def build_report(dirs, metrics: Sequence[str] | None = None, figures: bool = Tru
         versions=", ".join(sorted({b.version for b in batches})),
         effects=effects, effects_error=effects_error, forest=forest,
         scenarios=html.table(scenarios, numeric=("replications (ok)", "failed runs", "root seed")),
-        summary=summary_table, figures=figure_list, exploration=[Markup(part) for part in explored],
+        summary=summary_table, figures=figure_list, exploration=explored,
         primary_label=metric_meta(primary).label.lower(), swept=any(b.sweep_points is not None for b in batches),
         descriptions=[(b.name, b.description or "(no description)") for b in batches],
         assumptions=assumption_rows(batches) if len(batches) > 1 else None,

@@ -415,14 +415,21 @@ def write_sensitivity(batch, metric: str = "hostile_deaths", year: str = ALL, ou
     return result, paths
 
 
-def sensitivity_report(batch, metric: str = "hostile_deaths", year: str = ALL, *, level: int = 2) -> str:
-    """An HTML fragment (a ``<section>`` with an ``<h{level}>`` title): the reading, the table and both figures."""
-    from analysis.fragments import figure_html, paragraph, section, table_html
+def sensitivity_section(batch, metric: str = "hostile_deaths", year: str = ALL) -> dict:
+    """The section a report shows (``analysis.fragments.section``): the reading, the table and both figures."""
+    from analysis.fragments import section
+    from analysis.html import figure
     from analysis.plots.sensitivity import plot_indices, plot_tornado
 
     result = analyse(batch, metric, year)
     title, tornado, indices = _headings(result)
-    body = [*(paragraph(line) for line in summary_lines(result)), table_html(display_table(result)),
-            figure_html(plot_tornado(result), [result.batch], tornado),
-            figure_html(plot_indices(result), [result.batch], indices)]
-    return section("pkosim-sensitivity", title, body, level)
+    return section("sensitivity", title, summary_lines(result), display_table(result),
+                   [figure(plot_tornado(result), [result.batch], tornado),
+                    figure(plot_indices(result), [result.batch], indices)])
+
+
+def sensitivity_report(batch, metric: str = "hostile_deaths", year: str = ALL, *, level: int = 2) -> str:
+    """The section as an HTML fragment (a ``<section>`` with an ``<h{level}>`` title) for other pages."""
+    from analysis.fragments import section_html
+
+    return section_html(sensitivity_section(batch, metric, year), level)

@@ -4,6 +4,9 @@ exploration commands found (the sensitivity of a sweep, saved discovery and attr
 from __future__ import annotations
 
 import datetime as dt
+import struct
+import zlib
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +15,7 @@ import pytest
 import analysis.attribution as attribution_mod
 import tests.explore_fakes as fakes
 from analysis.discovery import write_discovery
-from analysis.fragments import read_section, saved_section_html, write_section
+from analysis.fragments import PNG_MAGIC, read_section, saved_section, section_html, write_section
 from analysis.plots.style import replications_text, source_note
 from analysis.report import build_report
 from analysis.results import find_batches
@@ -139,7 +142,7 @@ def attribution_page(attribution_folder):
 def test_a_report_of_an_attribution_folder_shows_its_waterfall_without_computing_it_again(attribution_page):
     section = section_of(attribution_page, "attribution")
     assert "What caused the difference: barkhane_drawdown_2021_2022 against two_stay" in section
-    assert 'alt="Hostile deaths: each change&#x27;s share of the difference"' in section
+    assert 'alt="Hostile deaths: each change&#39;s share of the difference"' in section
 
 
 def test_a_report_of_an_attribution_folder_compares_its_target_with_its_baseline(attribution_page):
@@ -165,7 +168,7 @@ def saved(folder: Path, figure: str = "figure.png") -> Path:
 def test_a_saved_figure_that_is_not_a_png_is_a_note_in_its_section(tmp_path):
     path = saved(tmp_path)
     (tmp_path / "figure.png").write_bytes(b"<svg>not a png</svg>")
-    page = saved_section_html(path, read_section(path))
+    page = section_html(saved_section(path, read_section(path)), 3)
     assert f"The box: not shown ({tmp_path / 'figure.png'}: not a PNG file)." in page
 
 
@@ -181,3 +184,64 @@ def test_a_section_file_with_a_ragged_table_is_refused(tmp_path):
     path.write_text(path.read_text().replace('"0.5"', '"0.5", "extra"'))
     with pytest.raises(PkosimError, match="every row must have 2 cells"):
         read_section(path)
+
+
+# -- sections on the page ------------------------------------------------------------------------------------------
+
+def tiny_png(width: int = 3, height: int = 2) -> bytes:
+    """A valid grey PNG of ``width`` x ``height`` pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = zlib.compress((b"\0" * (width + 1)) * height)
+    return (PNG_MAGIC + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile_page(batches, tmp_path_factory):
+    """A report showing a section file whose every text is markup."""
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "figure.png").write_bytes(tiny_png())
+    write_section(folder, "hostile", kind="discovery", section_id="discovery/hostile", title=SCRIPT, lines=[SCRIPT],
+                  table=pd.DataFrame({SCRIPT: ["<img src=x onerror=alert(1)>"]}),
+                  figures=[(str(folder / "figure.png"), f'">{SCRIPT}')])
+    return build_report([batches["plain"].path], ["hostile_deaths"], figures=False, folders=[folder])
+
+
+def test_markup_in_a_saved_section_does_not_reach_the_page_as_markup(hostile_page):
+    assert "<script" not in hostile_page
+    assert "<img src=x" not in hostile_page
+
+
+def test_a_hostile_title_and_caption_are_shown_as_text(hostile_page):
+    section = section_of(hostile_page, "discovery")
+    assert "<h3>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</h3>" in section
+    assert 'alt="&#34;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"' in section
+
+
+class Tags(HTMLParser):
+    """The start tags of a fragment, in order, with their attributes."""
+
+    def __init__(self, fragment: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(fragment)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_a_section_has_the_heading_level_asked_for_and_its_figure_an_img_with_alt_text(tmp_path):
+    (tmp_path / "figure.png").write_bytes(tiny_png(3, 2))
+    path = Path(write_section(tmp_path, "sample", kind="discovery", section_id="discovery/x/sample", title="A box",
+                              lines=["One sentence."], table=pd.DataFrame({"parameter": ["a"]}),
+                              figures=[(str(tmp_path / "figure.png"), "The box")]))
+    tags = Tags(section_html(saved_section(path, read_section(path)), level=4)).tags
+    images = [attrs for tag, attrs in tags if tag == "img"]
+    assert tags[:2] == [("section", {"class": "pkosim-discovery"}), ("h4", {})]
+    assert [(i["alt"], i["width"], i["height"]) for i in images] == [("The box", "3", "2")]
+    assert images[0]["src"].startswith("data:image/png;base64,")

@@ -74,6 +74,10 @@ def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path, lo
     assert result.particles["weight"].sum() == pytest.approx(1.0)
     # particles come back in the parameter's own unit, inside its prior, whether sampled as it or as its logarithm
     assert result.particles["ieds.killed_per_detonation"].between(0.1, 2.0).all()
+    # each generation records its effective sample size, between 1 and the population
+    generations = result.populations[result.populations["t"] >= 0]
+    assert generations["ess"].between(1.0, settings.population + 1e-9).all()
+    assert generations["ess"].iloc[0] == pytest.approx(settings.population)   # the first: equal weights
 
 
 def test_a_log_scale_prior_is_sampled_as_its_logarithm():

@@ -167,7 +167,7 @@ class AbcResult:
     calibration: Calibration
     settings: AbcSettings
     particles: pd.DataFrame               # one column per parameter, plus ``weight`` (summing to 1)
-    populations: pd.DataFrame             # per generation: t, epsilon, samples, particles
+    populations: pd.DataFrame             # per generation: t, epsilon, samples, particles, ess
     simulations: int
     elapsed_s: float
     targets: list[Target] = field(default_factory=list)
@@ -225,8 +225,19 @@ def fit(calibration: Calibration, settings: AbcSettings, out_dir: Path | str, *,
         particles[path] = [natural(p, float(v)) for v in particles[path]]
     particles["weight"] = np.asarray(weights, dtype=float) / float(np.sum(weights))
     populations = history.get_all_populations()
+    populations["ess"] = [effective_sample_size(history, int(t)) if t >= 0 else math.nan for t in populations["t"]]
     return AbcResult(calibration, settings, particles, populations, int(history.total_nr_simulations),
                      time.monotonic() - started, targets, observed)
+
+
+def effective_sample_size(history, t: int) -> float:
+    """Kish's effective sample size of generation t's weights, (sum w)^2 / sum w^2: how many equally weighted
+    particles the generation is worth. Far below the population, the posterior rests on a few parameter sets (in
+    many dimensions the prior-over-proposal weights of ABC-SMC spread over orders of magnitude)."""
+    import pyabc
+
+    _, weights = history.get_distribution(m=0, t=t)
+    return float(pyabc.weighted_statistics.effective_sample_size(np.asarray(weights, dtype=float)))
 
 
 def library_versions() -> dict[str, str]:

@@ -148,7 +148,23 @@ def textwrap_label(text: str, width: int = 38) -> str:
 
 
 PREDICTIVE_FIGURE = "posterior_predictive.png"
-GENERATION_HEADER = ["t", "tolerance", "particles simulated", "accepted", "acceptance rate"]
+GENERATION_HEADER = ["t", "tolerance", "particles simulated", "accepted", "acceptance rate", "effective sample size"]
+
+
+def _ess_text(generation) -> str:
+    ess = getattr(generation, "ess", None)
+    return "-" if ess is None or ess != ess else f"{ess:.1f}"
+
+
+def _ess_line(result) -> list[str]:
+    """How many equally weighted particles the posterior is worth, and a warning when that is few."""
+    last = result.populations[result.populations["t"] >= 0].tail(1)
+    if "ess" not in last or last["ess"].isna().all():
+        return []
+    ess, size = float(last["ess"].iloc[0]), int(last["particles"].iloc[0])
+    warning = (" The posterior rests on few distinct parameter sets: read its intervals as too narrow, and grow the "
+               "population or fit fewer parameters." if ess < 0.25 * size else "")
+    return [f"Effective sample size of the last generation: {ess:.1f} of {size} particles.{warning}"]
 
 
 def abc_page(result, check) -> dict:
@@ -162,7 +178,7 @@ def abc_page(result, check) -> dict:
         low, high = result.interval(path)
         posterior.append([path, _prior_range(prior), fmt(result.point_estimate[path]), f"{fmt(low)}-{fmt(high)}"])
     generations = [[str(int(r.t)), fmt(r.epsilon), str(int(r.samples)), str(int(r.particles)),
-                    f"{r.particles / r.samples:.2f}" if r.samples else "-"]
+                    f"{r.particles / r.samples:.2f}" if r.samples else "-", _ess_text(r)]
                    for r in result.populations.itertuples() if r.t >= 0]
     figure = {"file": PREDICTIVE_FIGURE,
               "caption": f"Each pattern observed against its posterior predictive 90% interval ({check.draws} "
@@ -175,7 +191,7 @@ def abc_page(result, check) -> dict:
         "summary": _not_met_line(table) + [
             f"ABC-SMC (pyabc), population {settings.population}, {settings.replications} runs per particle, quantile "
             f"tolerance 0.5: {result.simulations} particles simulated ({result.simulations * settings.replications} "
-            f"model runs) in {result.elapsed_s / 60:.1f} minutes."],
+            f"model runs) in {result.elapsed_s / 60:.1f} minutes."] + _ess_line(result),
         "provenance": [("calibration file", str(calibration.file or "(built in Python)")),
                        ("scenario", calibration.scenario.name)],
         "sections": [

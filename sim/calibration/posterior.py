@@ -57,8 +57,8 @@ def write_posterior(result: AbcResult, folder: Path | str, *, command: str, draw
         "model_runs": result.simulations * result.settings.replications,
         "wall_minutes": round(result.elapsed_s / 60, 1),
         "generations": [{"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples),
-                         "particles": int(r.particles)} for r in result.populations.itertuples()
-                        if r.t >= 0],
+                         "particles": int(r.particles), "effective_sample_size": _ess(r)}
+                        for r in result.populations.itertuples() if r.t >= 0],
         "particles": POSTERIOR_CSV,
         "draws": DRAWS_CSV,
         "parameters": parameters,
@@ -68,6 +68,12 @@ def write_posterior(result: AbcResult, folder: Path | str, *, command: str, draw
     path = folder / POSTERIOR_YAML
     atomic_write_text(path, header + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110))
     return path
+
+
+def _ess(generation) -> float | None:
+    """A generation's effective sample size, rounded (None where the fit did not record it)."""
+    ess = getattr(generation, "ess", None)
+    return None if ess is None or ess != ess else round(float(ess), 1)
 
 
 @dataclass

@@ -105,7 +105,9 @@ def _abc(calibration, args: argparse.Namespace, command: str) -> int:
               f"{workers} worker(s)", file=sys.stderr)
     result = abc.fit(calibration, settings, args.out, workers=workers)
     posterior = write_posterior(result, Path(calibration.output).parent, command=command, draws=a.draws)
-    check = predictive_check(result, draws=min(50, a.draws), replications=settings.replications)
+    # One run per draw: the record is one history, so the observed patterns are set against single runs, not
+    # against means of several runs (whose spread would be too narrow by the square root of their number).
+    check = predictive_check(result, draws=a.draws, replications=1)
     table = predictive_table(check)
     fit_line = (f"ABC-SMC (pyabc): population {settings.population}, {result.simulations} particles x "
                 f"{settings.replications} runs, {result.elapsed_s / 60:.0f} min; values: the posterior median; "

@@ -35,6 +35,15 @@ def sha256_of(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def shown(path: Path | str) -> str:
+    """A path as people read it: relative to the working directory when under it (a fit run from a checkout then
+    records `scenarios/...`, not the checkout's absolute location)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def write_posterior(result: AbcResult, folder: Path | str, *, command: str, draws: int) -> Path:
     """Write posterior.csv, posterior_draws.csv and posterior.yaml into ``folder``; return the YAML path."""
     folder = Path(folder)
@@ -51,7 +60,7 @@ def write_posterior(result: AbcResult, folder: Path | str, *, command: str, draw
                   f"{result.settings.population}, {result.settings.replications} runs per particle",
         "command": command,
         "libraries": library_versions(),
-        "scenario": str(calibration.scenario_file) if calibration.scenario_file else calibration.scenario.name,
+        "scenario": shown(calibration.scenario_file) if calibration.scenario_file else calibration.scenario.name,
         "targets_sha256": sha256_of(calibration.targets_file) if calibration.targets_file else None,
         "simulations": result.simulations,
         "model_runs": result.simulations * result.settings.replications,

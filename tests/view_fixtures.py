@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = 5
+SEED = 3
 
 
 def write_quarter_scenarios(folder: Path) -> tuple[Path, Path]:
@@ -22,5 +22,5 @@ def write_quarter_scenarios(folder: Path) -> tuple[Path, Path]:
     deadlier = folder / "deadlier.yaml"
     deadlier.write_text("extends: quarter.yaml\nname: deadlier\n"
                         "description: The same quarter with devices that kill more.\n"
-                        "ieds:\n  killed_per_detonation: 1.0\n")
+                        "ieds:\n  killed_per_detonation: 2.0\n")
     return quarter, deadlier

@@ -39,10 +39,10 @@ def run_args(scenario: Path, out: Path, *extra) -> list:
 
 
 def test_a_second_writer_into_a_running_batch_is_refused(tmp_path, sibling):
-    # 600 runs of 0.2 s: the first writer is still writing when the refused ones, slow to start on a loaded
-    # machine, have given up
-    scenario, out = slow_scenario(tmp_path, 600), tmp_path / "out"
-    first = start(*run_args(scenario, out, "--workers", "1"))
+    # 60 runs of 0.5 s: the first writer is still writing when the refused ones, slow to start on a loaded
+    # machine, have given up; a chunk is 2 runs, so the interrupt ends it within about a second
+    scenario, out = slow_scenario(tmp_path, 60), tmp_path / "out"
+    first = start(*run_args(scenario, out, "--workers", "1"), PKOSIM_TEST_SLEEP="0.5")
     wait_for_commits(out / "tiny", process=first)
     second = start(*run_args(scenario, out, "--workers", "1"))
     resumed = start("run", "--resume", out, "--quiet", "--run-fn", SLOW_RUN_FN)
@@ -53,7 +53,7 @@ def test_a_second_writer_into_a_running_batch_is_refused(tmp_path, sibling):
     assert first.poll() is None  # the refusals came while the first was writing
     interrupt(first)
     assert first.wait(timeout=60) == 130
-    assert 0 < len(assert_rows_match_status(out / "tiny")) < 600
+    assert 0 < len(assert_rows_match_status(out / "tiny")) < 60
     sibling.assert_untouched()
 
 

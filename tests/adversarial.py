@@ -62,10 +62,17 @@ def environment(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)]), **extra}
 
 
+def _as_from_a_shell() -> None:
+    """Ctrl-C as a user's shell gives it: the default handler. A SIGINT ignored in the test process (whatever left it
+    so) would otherwise be inherited, and Python keeps an ignored SIGINT ignored, so no interrupt would reach it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args, cwd: Path | None = None, **env: str) -> subprocess.Popen:
     """``pkosim ARGS`` in its own process group (so that signals can reach it and its workers alone)."""
     return subprocess.Popen([sys.executable, "-m", "pkosim.cli", *map(str, args)], cwd=cwd, env=environment(**env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_from_a_shell)
 
 
 def pkosim(*args, cwd: Path | None = None, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:

@@ -44,7 +44,7 @@ class AbcSettings:
 
     population: int = 60
     generations: int = 6
-    replications: int = 4
+    replications: int = 1
     max_simulations: int = 2000          # particles evaluated, in all generations
     max_minutes: float = 90.0
     seed: int = 7

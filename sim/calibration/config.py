@@ -10,6 +10,8 @@
       ieds.killed_per_detonation: {low: 0.2, high: 2.0}
     weights:                                 # optional: target name -> weight in the objective
       largest_incident_deaths_max: 0.5
+    fixed:                                   # optional: held at these values (not fitted), written with the fit
+      posture.loss_sensitivity: 0.3
 
 Everything is checked before any run: the files exist and validate, every parameter path names a number in the
 scenario (with a did-you-mean), both ends of every prior are values the scenario accepts, weights name targets.
@@ -56,7 +58,7 @@ class AbcSection(StrictModel):
 
     population: int = Field(60, ge=5, le=100_000, description="Particles per generation.")
     generations: int = Field(6, ge=1, le=100, description="Most generations (the tolerance shrinks each one).")
-    replications: int = Field(4, ge=1, le=1000, description="Runs per particle, averaged (docs/calibration.md says why 4).")
+    replications: int = Field(1, ge=1, le=1000, description="Runs per particle, averaged (docs/calibration.md says why 1).")
     max_simulations: int = Field(2000, ge=1, description="Most particles evaluated in all.")
     max_minutes: float = Field(90.0, gt=0, description="Wall-time budget.")
     draws: int = Field(200, ge=10, le=100_000, description="Equally weighted posterior draws written for scenarios.")
@@ -74,12 +76,17 @@ class CalibrationFile(StrictModel):
     seed: int = Field(7, ge=0, le=2**63 - 1, description="Seed of the TPE sampler.")
     parameters: dict[str, Prior] = Field(..., min_length=1, description="Dotted parameter path -> prior range.")
     weights: dict[str, float] = Field(default_factory=dict, description="Target name -> weight (default per target).")
+    fixed: dict[str, float] = Field(default_factory=dict, description="Dotted parameter path -> value held fixed "
+                                    "(not fitted): the fit runs with it and writes it to the parameter file.")
 
     @model_validator(mode="after")
     def _weights_non_negative(self) -> CalibrationFile:
         negative = [k for k, v in self.weights.items() if v < 0]
         if negative:
             raise ValueError(f"weights must be >= 0: {', '.join(negative)}")
+        both = sorted(set(self.fixed) & set(self.parameters))
+        if both:
+            raise ValueError(f"a parameter is either fitted or fixed, not both: {', '.join(both)}")
         return self
 
 
@@ -98,6 +105,7 @@ class Calibration:
     seed: int = 7
     weights: dict[str, float] = field(default_factory=dict)
     integer: dict[str, bool] = field(default_factory=dict)  # parameters that take whole numbers
+    fixed: dict[str, float] = field(default_factory=dict)   # held at these values, written with the fit
     file: Path | None = None
     scenario_file: Path | None = None
     targets_file: Path | None = None
@@ -149,6 +157,26 @@ def check_parameters(scenario: Any, parameters: dict[str, Prior], locate=None) -
     return integer
 
 
+def check_fixed(scenario: Any, fixed: dict[str, float], locate) -> dict[str, float]:
+    """Check every fixed value names a number of ``scenario`` and is accepted; return path -> value (whole numbers
+    where the scenario takes them)."""
+    numbers = numeric_paths(scenario.model_dump(mode="json"))
+    problems, out = [], {}
+    for path, value in fixed.items():
+        if path not in numbers:
+            problems.append(locate(("fixed", path), f"no numeric parameter {path!r} in scenario {scenario.name!r}"
+                                   + did_you_mean(path, list(numbers))))
+            continue
+        out[path] = int(round(value)) if isinstance(numbers[path], int) else value
+        try:
+            runner_scenarios.with_overrides(scenario, {path: out[path]})
+        except (ScenarioError, ValidationError, PkosimError) as error:
+            problems.append(locate(("fixed", path), f"{value:g} is not a valid value: {_override_message(error)}"))
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
 def _resolve(document: YamlDocument, base: Path, key: str, value: str, must_exist: bool = True) -> Path:
     path = (base / value).resolve()
     if must_exist and not path.is_file():
@@ -175,7 +203,10 @@ def load_calibration(path: Path | str = DEFAULT_FILE, *, trials: int | None = No
            for name in spec.weights if name not in names]
     if bad:
         raise ScenarioError(bad)
-    integer = check_parameters(scenario, spec.parameters, lambda key_path, message: problem_at(document, key_path, message))
+    locate = lambda key_path, message: problem_at(document, key_path, message)  # noqa: E731
+    integer = check_parameters(scenario, spec.parameters, locate)
+    fixed = check_fixed(scenario, spec.fixed, locate)
+    scenario = runner_scenarios.with_overrides(scenario, fixed) if fixed else scenario
     for flag, value in (("--trials", trials), ("--replications", replications)):
         if value is not None and value < 1:
             raise PkosimError(f"{flag} {value}: must be at least 1")
@@ -186,5 +217,5 @@ def load_calibration(path: Path | str = DEFAULT_FILE, *, trials: int | None = No
         method=spec.method, abc=spec.abc,
         trials=trials if trials is not None else spec.trials,
         replications=replications if replications is not None else spec.replications,
-        seed=seed if seed is not None else spec.seed, weights=dict(spec.weights), integer=integer, file=path,
+        seed=seed if seed is not None else spec.seed, weights=dict(spec.weights), integer=integer, fixed=fixed, file=path,
         scenario_file=scenario_file, targets_file=targets_file, description=spec.description)

@@ -44,6 +44,7 @@ def render(calibration, values: dict[str, Any], *, fit_line: str, table, command
     (``fit_line``) and how well (``table``: one row per target with observed, simulated and met), and, for a
     Bayesian fit, the ``posterior`` file scenarios draw their parameters from."""
     whole = table[table["year"].isna()] if "year" in table else table
+    values = {**calibration.fixed, **values}    # the held values travel with the fitted ones
     values = {path: rounded(value, calibration.integer.get(path, False)) for path, value in values.items()}
     lines = [
         "# yaml-language-server: $schema=../scenario.schema.json",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pkosim.cli import main
+from sim.calibration.config import load_calibration
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,18 @@ def test_missing_scenario_and_unknown_weight(tmp_path, capsys):
     assert "calibration.yaml:1:1: scenario: file 'one_yaer.yaml' not found" in err and "did you mean 'one_year.yaml'" in err
 
 
+def test_fixed_values_are_checked_and_never_also_fitted(tmp_path, capsys):
+    fitted = "  ieds.killed_per_detonation: {low: 0.2, high: 2.0}\n"
+    path = write_calibration(tmp_path, fitted, extra="fixed: {ieds.wounded_per_detonaton: 4.5}\n")
+    err = error_of(capsys, ["calibrate", str(path)])
+    assert "fixed.ieds.wounded_per_detonaton: no numeric parameter" in err
+    assert "did you mean 'ieds.wounded_per_detonation'?" in err
+    path = write_calibration(tmp_path, fitted, extra="fixed: {ieds.wounded_per_detonation: -1}\n")
+    assert "fixed.ieds.wounded_per_detonation: -1 is not a valid value" in error_of(capsys, ["calibrate", str(path)])
+    path = write_calibration(tmp_path, fitted, extra="fixed: {ieds.killed_per_detonation: 0.5}\n")
+    assert "either fitted or fixed, not both: ieds.killed_per_detonation" in error_of(capsys, ["calibrate", str(path)])
+
+
 def test_bad_command_line_values(tmp_path, capsys):
     path = write_calibration(tmp_path, "  ieds.killed_per_detonation: {low: 0.2, high: 2.0}\n")
     assert "--trials 0: must be at least 1" in error_of(capsys, ["calibrate", str(path), "--trials", "0"])
@@ -75,7 +88,9 @@ def test_bad_command_line_values(tmp_path, capsys):
 def test_tiny_real_fit_writes_parameters_and_report(tmp_path, capsys):
     pytest.importorskip("sim.simulation")
     path = write_calibration(tmp_path, "  ieds.killed_per_detonation: {low: 0.2, high: 2.0}\n"
-                                       "  armed_groups.jnim.complex_attacks_per_year: {low: 0.3, high: 4.0, log: true}\n")
+                                       "  armed_groups.jnim.complex_attacks_per_year: {low: 0.3, high: 4.0, log: true}\n",
+                             extra="fixed: {ieds.wounded_per_detonation: 4.5}\n")
+    assert load_calibration(path).scenario.ieds.wounded_per_detonation == 4.5    # the fit runs the held value
     out = tmp_path / "out"
     assert main(["calibrate", str(path), "--workers", "1", "--out", str(out)]) == 0
     captured = capsys.readouterr()
@@ -90,5 +105,6 @@ def test_tiny_real_fit_writes_parameters_and_report(tmp_path, capsys):
     (tmp_path / "uses.yaml").write_text("extends: params/calibrated.yaml\nname: uses\n")
     scenario = load_scenario(tmp_path / "uses.yaml")
     assert 0.2 <= scenario.ieds.killed_per_detonation <= 2.0
+    assert scenario.ieds.wounded_per_detonation == 4.5                               # and writes it with the fit
     assert main(["calibrate", str(path), "--workers", "1", "--out", str(out), "--quiet"]) == 0  # re-run replaces
     assert "\ntrial " not in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """Recovery test of the ABC-SMC calibration at full model scale (docs/calibration.md, "Recovery test").
 
-    .venv/bin/python bench/recovery.py [--population 40] [--generations 3] [--minutes 20] [--workers 2]
+    .venv/bin/python bench/recovery.py [--population 200] [--generations 4] [--minutes 25] [--workers 2]
 
 A synthetic record is simulated from known parameter values (the committed posterior medians, so the truth is a
 place the real fit found plausible): one run of the history scenario, as the real record is one history. The same
@@ -49,9 +49,9 @@ def truth_values(calibration) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--population", type=int, default=40)
-    parser.add_argument("--generations", type=int, default=3)
-    parser.add_argument("--minutes", type=float, default=20.0)
+    parser.add_argument("--population", type=int, default=200)
+    parser.add_argument("--generations", type=int, default=4)
+    parser.add_argument("--minutes", type=float, default=25.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
@@ -62,6 +62,7 @@ def main() -> None:
     observed = abc.PatternModel(calibration, record_settings, years).simulate(truth)
     settings = abc.AbcSettings(population=args.population, generations=args.generations,
                                replications=calibration.abc.replications,
+                               proposal_scaling=calibration.abc.proposal_scaling,
                                max_simulations=args.population * args.generations * 3,
                                max_minutes=args.minutes, seed=calibration.seed)
     started = time.monotonic()

@@ -96,7 +96,7 @@ def _abc(calibration, args: argparse.Namespace, command: str) -> int:
     a = calibration.abc
     settings = abc.AbcSettings(population=a.population, generations=a.generations,
                                replications=args.replications or a.replications, max_simulations=a.max_simulations,
-                               max_minutes=a.max_minutes, seed=calibration.seed)
+                               max_minutes=a.max_minutes, proposal_scaling=a.proposal_scaling, seed=calibration.seed)
     workers = args.workers or default_workers()
     if not args.quiet:
         print(f"ABC-SMC over {len(calibration.parameters)} parameters of {calibration.scenario.name!r}: population "

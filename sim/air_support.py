@@ -37,6 +37,7 @@ from sim.medical import flight_minutes
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
 from sim.roads import km_between
+from sim.streams import entity_code
 
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
 
@@ -202,7 +203,7 @@ class AirProvider(mesa.Agent):
     def free_helicopters(self, base: AirBase) -> int:
         """Serviceable helicopters at ``base`` not yet tasked today (serviceability drawn once per base and day)."""
         if base.name not in self._serviceable:
-            self._serviceable[base.name] = int(self.serviceability.generator().binomial(
+            self._serviceable[base.name] = int(self.serviceability.generator(entity_code(base.name)).binomial(
                 self.spec.helicopters, self.spec.helicopter_availability))
         return self._serviceable[base.name] - self.helicopters_used.get(base.name, 0)
 
@@ -260,9 +261,11 @@ class AirProvider(mesa.Agent):
         delay = self._delay()
         return Offer(self, best.base, best.minutes + delay, 1, best.reach_minutes + delay)
 
-    def approves(self) -> bool:
-        """From outside Mali, France grants a request with its approval share (one draw per request)."""
-        return not self.outside() or self.approval.generator().random() < self.spec.approval_share_when_outside
+    def approves(self, request: int = 0) -> bool:
+        """From outside Mali, France grants a request with its approval share (one draw per request; ``request``
+        as in ``HostState.clear_flight``)."""
+        return (not self.outside()
+                or self.approval.generator(request).random() < self.spec.approval_share_when_outside)
 
     def task(self, offer: Offer) -> None:
         """The helicopters of an accepted mission are busy for the rest of the day."""
@@ -378,20 +381,24 @@ class AirSupport:
         for provider in self.providers:
             provider.watch(priority, self.surveillance)
 
-    def _fly(self, offers: list[Offer], medevac: bool) -> Offer | None:
-        """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded."""
+    def _fly(self, offers: list[Offer], medevac: bool, lat: float, lon: float) -> Offer | None:
+        """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded.
+
+        The answers are drawn for this request, named by what it is for and where (``streams.entity_code``): a
+        scenario with one more request elsewhere that day leaves them unchanged."""
         if not offers:
             return None
         record = self.model.recorder
         record.add("air_requests", 1)
+        request = entity_code("medevac" if medevac else "close support", lat, lon)
         host_answer: bool | None = None
         for offer in sorted(offers, key=lambda o: (o.minutes, o.provider.provider_id)):
             if offer.provider.spec.subject_to_host_refusal:
                 if host_answer is None:
-                    host_answer = self.model.host_state.clear_flight(medevac)
+                    host_answer = self.model.host_state.clear_flight(medevac, request)
                 if not host_answer:
                     continue
-            if not offer.provider.approves():
+            if not offer.provider.approves(request):
                 continue
             offer.provider.task(offer)
             record.add("air_served", 1)
@@ -402,7 +409,7 @@ class AirSupport:
     def close_support(self, lat: float, lon: float) -> float:
         """Close air support or quick reaction over (lat, lon): minutes until it arrives (NaN: none came)."""
         offers = [o for p in self.providers if (o := p.close_support_offer(lat, lon)) is not None]
-        flown = self._fly(offers, medevac=False)
+        flown = self._fly(offers, False, lat, lon)
         if flown is None:
             return float("nan")
         record = self.model.recorder
@@ -414,7 +421,7 @@ class AirSupport:
         """The fastest medevac flight that may fly (its ``reach_minutes`` and ``minutes`` to surgery count from the
         approved request), or None; and whether a flight was refused (some provider could have flown)."""
         offers = [o for p in self.providers if (o := p.medevac_offer(lat, lon, to_surgery_km)) is not None]
-        flown = self._fly(offers, medevac=True)
+        flown = self._fly(offers, True, lat, lon)
         if flown is not None:
             self.model.recorder.add("medevac_flights", 1)
         return flown, bool(offers) and flown is None

@@ -31,6 +31,7 @@ import mesa
 import numpy as np
 from pydantic import Field
 
+from sim.ied import lifetimes_days
 from sim.parameters import StrictModel, param, share
 
 DAYS_PER_YEAR = 365.25
@@ -121,24 +122,33 @@ def pick(rng: np.random.Generator, weights: np.ndarray, size: int | None = None)
 
 
 class Arrivals:
-    """Events of a Poisson process whose rate changes day by day, drawn as waiting times (time rescaling)."""
+    """Events of a Poisson process whose rate changes day by day, drawn as waiting times (time rescaling).
 
-    __slots__ = ("decision", "budget")
+    The k-th waiting time comes from the decision's k-th event block (``streams.py``): when a scenario raises or
+    lowers the rate, the same events come earlier or later instead of new ones being drawn."""
+
+    __slots__ = ("decision", "budget", "count")
 
     def __init__(self, decision):
         self.decision = decision
         self.budget: float | None = None
+        self.count = 0                       # events so far: the index of the next waiting time
 
     def today(self, rate_per_day: float) -> int:
         """Events today at ``rate_per_day``."""
         if self.budget is None:
-            self.budget = float(self.decision.generator().exponential())
+            self.budget = self._wait()
         self.budget -= rate_per_day
         n = 0
         while self.budget <= 0:
             n += 1
-            self.budget += float(self.decision.generator().exponential())
+            self.budget += self._wait()
         return n
+
+    def _wait(self) -> float:
+        wait = float(self.decision.event(self.count).exponential())
+        self.count += 1
+        return wait
 
 
 class ArmedGroup(mesa.Agent):
@@ -172,6 +182,7 @@ class ArmedGroup(mesa.Agent):
         self.fire_draws = streams.decision(f"{group_id}.indirect_fire")
         self.assault_draws = streams.decision(f"{group_id}.complex_attack")
         self.ambushes_today = self.fire_today = self.assaults_today = 0
+        self.devices_laid = 0                               # the index of the next device's event block
 
     def segment_weight_of(self, segments: np.ndarray) -> np.ndarray:
         """Sector weights of some of the group's segments (global indices)."""
@@ -200,21 +211,30 @@ class ArmedGroup(mesa.Agent):
     def attrite(self, sorties: int) -> None:
         self.capacity *= (1.0 - self.spec.air_attrition_per_sortie) ** sorties
 
-    def lay_ieds(self, surveillance: np.ndarray) -> np.ndarray:
-        """Segments (global indices) where devices are laid today."""
+    def lay_ieds(self, surveillance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Segments (global indices) where devices are laid today, and how many days each lasts if not met.
+
+        The group's k-th device takes its place and lifetime from the laying decision's k-th event block
+        (``streams.py``): in a scenario that moves its timing or the odds between segments a little, the same
+        device still goes to the same place when the odds allow (inverse transform, ``pick``)."""
         s = self.spec
+        none = np.zeros(0, dtype=np.int64)
         intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
         if intended <= 0 or len(self.segments) == 0:
-            return np.zeros(0, dtype=np.int64)
+            return none, none
         laid_share, q = emplacement_plan(
             self.traffic, prior=s.traffic_prior, preference=s.traffic_preference,
             surveillance=surveillance[self.segments], deterrence=s.surveillance_deterrence,
             relocation=s.surveillance_relocation_share, area_weight=self.segment_weight,
         )
         n = self.ied_arrivals.today(intended * laid_share)
-        if n == 0:
-            return np.zeros(0, dtype=np.int64)
-        return self.segments[pick(self.laying.generator(), q, n)]
+        segments, lifetimes = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        for i in range(n):
+            rng = self.laying.event(self.devices_laid)
+            self.devices_laid += 1
+            segments[i] = self.segments[int(pick(rng, q))]
+            lifetimes[i] = lifetimes_days(rng, 1, self.model.params.ieds.decay_per_day)[0]
+        return segments, lifetimes
 
     def plan_attacks(self) -> None:
         """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""

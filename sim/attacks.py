@@ -1,8 +1,9 @@
 """Attacks by armed groups: ambushes on convoys and patrols, indirect fire and complex attacks on camps.
 
 The group decides how many attacks it mounts today (``armed_group.py``); this module resolves each one with the
-group's own random numbers (decisions ``<group>.ambush``, ``<group>.indirect_fire``, ``<group>.complex_attack``):
-the target, close air support (``AirSupport.close_support``), and the casualties.
+group's own random numbers (decisions ``<group>.ambush``, ``<group>.indirect_fire``, ``<group>.complex_attack``, a
+block per event: the group's k-th ambush draws the same numbers in every scenario, ``streams.py``): the target,
+close air support (``AirSupport.close_support``), and the casualties.
 
 - Ambush: on a convoy or a patrol, in proportion to the ambush rate each kind of traffic carries
   (``armed_group.plan_ambushes``): a convoy on the road in the group's area today, weighted by the sector-weighted
@@ -32,8 +33,16 @@ class Attacks:
     def __init__(self, model):
         self.model = model
         self.segment_group = np.full(model.roads.n, "", dtype=object)
+        self._events: dict[str, int] = {}       # decision name -> events so far
         for group in model.groups:
             self.segment_group[group.segments] = group.group_id
+
+    def _next_event(self, decision) -> np.random.Generator:
+        """The block of the decision's next event (a group's k-th ambush, shelling or assault: ``streams.py``), so
+        that the k-th attack meets the same luck in a scenario that mounts it on another day."""
+        k = self._events.get(decision.name, 0)
+        self._events[decision.name] = k + 1
+        return decision.event(k)
 
     def _support(self, lat: float, lon: float, group) -> tuple[float, float]:
         """(arrival minutes or NaN, casualty factor): close air support over the attack, attriting the group."""
@@ -47,7 +56,7 @@ class Attacks:
 
     def ambush(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = group.ambush_draws.generator()
+        rng = self._next_event(group.ambush_draws)
         convoys, convoy_km = [], []
         for convoy in m.logistics.convoys:
             mine = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
@@ -95,7 +104,7 @@ class Attacks:
 
     def indirect_fire(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = group.fire_draws.generator()
+        rng = self._next_event(group.fire_draws)
         camp = self._target_camp(group, rng, prefer_small=False)
         if camp is None:
             return
@@ -109,7 +118,7 @@ class Attacks:
 
     def complex_attack(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = group.assault_draws.generator()
+        rng = self._next_event(group.assault_draws)
         camp = self._target_camp(group, rng, prefer_small=True)
         if camp is None:
             return

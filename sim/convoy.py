@@ -117,12 +117,13 @@ def meet_probability_for(vehicles: int, per_vehicle: float) -> float:
 class Convoy(mesa.Agent):
     """One road move (see module docstring)."""
 
-    def __init__(self, model, *, number: int, kind: str, origin: str, destination: str, camp, route: np.ndarray,
-                 trucks: int, passengers: float, cargo_t: float, contingent: str, clearance: bool,
+    def __init__(self, model, *, number: int, key: int, kind: str, origin: str, destination: str, camp,
+                 route: np.ndarray, trucks: int, passengers: float, cargo_t: float, contingent: str, clearance: bool,
                  contracted: bool):
         super().__init__(model)
         c = model.params.convoys
-        self.number = number
+        self.number = number     # order of dispatch in this run (the convoy table's id)
+        self.key = key           # what it is, as a stable code (streams.entity_code): its random numbers' block
         self.kind, self.origin, self.destination, self.camp = kind, origin, destination, camp
         self.route = route
         self.trucks = trucks
@@ -191,7 +192,7 @@ class Convoy(mesa.Agent):
             training_bonus=p.training_detection_bonus, clearance=self.clearance,
             clearance_bonus=p.clearance_detection_bonus, surveillance=m.air.surveillance[segs],
             surveillance_bonus=p.surveillance_detection_bonus, maximum=p.max_detection_probability)
-        rng = m.logistics.ied_draws.generator()
+        rng = m.logistics.ied_draws.generator(self.key)          # this convoy's encounters today
         found, detonated = m.ieds.meet(segs, meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle),
                                        p_detect, rng)
         record = m.recorder

@@ -97,7 +97,7 @@ def convoy_table() -> str:
 
 
 def decisions_table() -> str:
-    """The model's random decisions (one stream each, keyed by day), as created for ``scenarios/base.yaml``."""
+    """The model's random decisions (one stream each, in blocks: ``streams.py``), as created for ``scenarios/base.yaml``."""
     from sim.scenario import load_scenario
     from sim.simulation import PeacekeepingModel
 

@@ -78,12 +78,14 @@ class HostState(mesa.Agent):
             return False
         return not (medevac and self.grounding_medevac_exempt)
 
-    def clear_flight(self, medevac: bool) -> bool:
-        """One flight request put to the host state: granted or refused (recorded either way)."""
+    def clear_flight(self, medevac: bool, request: int = 0) -> bool:
+        """One flight request put to the host state: granted or refused (recorded either way). ``request`` is a
+        stable code of what the flight is for (``streams.entity_code``), so that one more request elsewhere does not
+        change this one's answer."""
         record = self.model.recorder
         record.add("flight_requests_to_host", 1)
         refused = self.grounded(medevac) or (
-            self.refusal_share > 0 and self.refusals.generator().random() < self.refusal_share)
+            self.refusal_share > 0 and self.refusals.generator(request).random() < self.refusal_share)
         if refused:
             record.add("flight_refusals_by_host", 1)
         return not refused

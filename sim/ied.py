@@ -137,9 +137,10 @@ class IedField:
         self._alive: list[bool] = []
         self._expiring: dict[int, list[int]] = defaultdict(list)              # day -> device ids
 
-    def lay(self, segments: np.ndarray, day: int, rng: np.random.Generator) -> None:
-        """Add one device on each listed segment (a segment may be listed several times), with its lifetime."""
-        for s, life in zip(segments.tolist(), lifetimes_days(rng, len(segments), self.params.decay_per_day).tolist()):
+    def lay(self, segments: np.ndarray, lifetimes: np.ndarray, day: int) -> None:
+        """Add one device on each listed segment (a segment may be listed several times) lasting the given days
+        (``lifetimes_days``) unless met."""
+        for s, life in zip(segments.tolist(), lifetimes.tolist()):
             device = len(self._segment)
             self._segment.append(s)
             self._alive.append(True)

@@ -30,6 +30,7 @@ from sim.convoy import Convoy, segment_start_days
 from sim.parameters import StrictModel, param
 from sim.results import Result
 from sim.roads import speed_km_per_day
+from sim.streams import entity_code
 
 RESULTS = (
     Result("air_resupply_t", "tonnes", "Supplies flown in", "Supplies flown to camps whose road resupply was blocked."),
@@ -96,6 +97,7 @@ class Logistics:
         self._timetables: dict[tuple, tuple[np.ndarray, float]] = {}
         self.dispatch_draws = model.streams.decision("convoys.dispatch")
         self.ied_draws = model.streams.decision("convoys.ied")
+        self._sent_today: dict[tuple[str, str, str], int] = {}     # convoys sent today per (kind, origin, destination)
         hubs = [h for h in model.params.camps.resupply_hubs if h in model.theatre.camps]
         self.trucks_free = {h: params.trucks_per_hub for h in hubs}
         self._trucks_back: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -105,6 +107,7 @@ class Logistics:
 
     # --- the day ----------------------------------------------------------------------------------------------
     def new_day(self) -> None:
+        self._sent_today.clear()
         for hub, trucks in self._trucks_back.pop(self.model.day, ()):
             self.trucks_free[hub] += trucks
         for hub in self.dispatched_t:
@@ -138,7 +141,7 @@ class Logistics:
     def air_resupply(self, camp) -> float:
         """Tonnes flown to ``camp`` today (its road resupply is blocked); one host-state decision."""
         tonnes = self.params.air_resupply_tonnes_per_day
-        if tonnes <= 0 or not self.model.host_state.clear_flight(medevac=False):
+        if tonnes <= 0 or not self.model.host_state.clear_flight(False, entity_code("air resupply")):
             return 0.0
         self.model.recorder.add("air_resupply_t", tonnes)
         return tonnes
@@ -158,14 +161,19 @@ class Logistics:
         trucks = max(1, math.ceil(cargo_t / c.tonnes_per_truck - 1e-9) + math.ceil(passengers / c.passengers_per_truck - 1e-9))
         per_convoy = max_trucks or c.max_trucks_per_convoy
         n_convoys = math.ceil(trucks / per_convoy)
-        rng = self.dispatch_draws.generator()
+        # Draws and identities by what is sent, not by a running count (streams.py): the first convoy of today's
+        # resupply Gao-Kidal is the same convoy, meeting the same luck, whatever else was sent.
+        move = (kind, origin, destination)
+        rng = self.dispatch_draws.generator(entity_code(*move))
+        first = self._sent_today.get(move, 0)
+        self._sent_today[move] = first + n_convoys
         sent = []
         for i in range(n_convoys):
             share = 1.0 / n_convoys
             size = min(per_convoy, math.ceil(trucks * share))
             self._numbers += 1
-            convoy = Convoy(m, number=self._numbers, kind=kind, origin=origin, destination=destination, camp=camp,
-                            route=route, trucks=size, passengers=passengers * share, cargo_t=cargo_t * share,
+            convoy = Convoy(m, number=self._numbers, key=entity_code(m.day, *move, first + i), kind=kind,
+                            origin=origin, destination=destination, camp=camp, route=route, trucks=size, passengers=passengers * share, cargo_t=cargo_t * share,
                             contingent=camp.pick_contingent(rng), clearance=bool(rng.random() < c.route_clearance_share),
                             contracted=kind == "resupply" and bool(rng.random() < c.contracted_share))
             convoy.ledger, convoy.fleet = ledger, fleet

@@ -28,6 +28,7 @@ import numpy as np
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
 from sim.roads import km_between
+from sim.streams import entity_code
 
 MINUTES_PER_HOUR = 60.0
 MINUTES_1H, MINUTES_2H = 60.0, 120.0
@@ -158,7 +159,7 @@ class MedicalChain:
                             time_constant_minutes=med.dow_time_constant_minutes,
                             in_care_probability=med.dow_in_care_probability,
                             medical_capability=capability, capability_effect=med.medical_capability_effect)
-        died = int(self.deaths.generator().binomial(wounded, p))
+        died = int(self.deaths.generator(entity_code(lat, lon)).binomial(wounded, p))   # this incident's draw
         met = reach <= MINUTES_1H and minutes <= MINUTES_2H
         if minutes <= MINUTES_1H:
             record.add("wounded_in_surgery_1h", wounded)

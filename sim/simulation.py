@@ -35,7 +35,7 @@ from sim.posture import Posture
 from sim.recorder import Recorder
 from sim.roads import build_roads
 from sim.scenario.events import CampCloses
-from sim.streams import Streams, mesa_seed
+from sim.streams import Streams, entity_code, mesa_seed
 from sim.theatre import load_theatre
 
 
@@ -121,10 +121,10 @@ class PeacekeepingModel(mesa.Model):
             camp.is_hub = name in hubs
             self.camps.append(camp)
         self.camps_by_name = {c.name: c for c in self.camps}
-        rotation = self.streams.decision("camps.rotation").generator()
+        rotation = self.streams.decision("camps.rotation")
         interval = self.params.camps.rotation_interval_days
-        for camp in self.camps:
-            camp.next_rotation_day = float(rotation.uniform(0, interval))
+        for camp in self.camps:                  # each camp its own draw: a scenario with other camps keeps these
+            camp.next_rotation_day = float(rotation.generator(entity_code(camp.name)).uniform(0, interval))
             camp.set_year(self.year)
 
     def _schedule_events(self) -> None:
@@ -221,9 +221,9 @@ class PeacekeepingModel(mesa.Model):
             group.ambushes_today = group.fire_today = group.assaults_today = 0
             if not group.acting():
                 continue
-            laid = group.lay_ieds(self.air.surveillance)   # yesterday's air picture
+            laid, lifetimes = group.lay_ieds(self.air.surveillance)   # yesterday's air picture
             if len(laid):
-                self.ieds.lay(laid, self.day, group.laying.generator())
+                self.ieds.lay(laid, lifetimes, self.day)
                 self.recorder.add("ied_laid", len(laid))
             group.plan_attacks()
 

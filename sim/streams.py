@@ -1,31 +1,48 @@
-"""Random numbers: one stream per decision, keyed by day, so that common random numbers survive changes elsewhere.
+"""Random numbers: one stream per decision, in blocks keyed by day and entity or by event, so that common random
+numbers survive changes elsewhere.
 
 Why: a counterfactual is judged by the paired difference between two runs with the same seed. That difference is
 the effect of the change only if every draw the change does not touch stays the same. A stream per subsystem is
 not enough: when one decision of a subsystem makes one more draw (one more convoy passes a device), every later
 draw of the subsystem shifts, and so do outcomes that the change had nothing to do with.
 
-The scheme (as in Starsim, where each distribution has its own stream advanced per time step):
+The scheme (as in Starsim, where each distribution has its own stream advanced per time step, and its agents each
+their own slot in it):
 
 - every **decision** has a name (``"jnim.ied_laying"``, ``"host_state.flight_refusal"``, ...) and its own
   counter-based generator (Philox), whose key comes from the run's ``SeedSequence`` and a stable code of the name
   (CRC-32), never from the order in which decisions are created;
-- the generator is **positioned at the start of the day** the first time the decision draws on that day: the
-  counter's third word is the day (set-up draws use day 0, simulated day d uses d + 1). The draws of decision X on
-  day d therefore depend only on (seed, X, d) and on the draws X made earlier that same day, never on how many
-  draws X made on other days or any other decision made at all.
+- the generator is **positioned at the start of a block** before it draws. The counter's two high words name the
+  block, the two low ones count the draws inside it:
 
-Positioning costs about 2 microseconds and happens only on days a decision draws; decisions that would draw every
-day are written to draw only when something happens (waiting times, device lifetimes), see the modules.
+  - ``generator()``: the block of (today, no entity); set-up draws use day 0, simulated day d uses d + 1;
+  - ``generator(entity)``: the block of (today, entity), for decisions taken for one of several things on the same
+    day (a convoy meeting devices, an incident's casualties). Entities are stable codes (``entity_code``) built from
+    what the thing is (route, departure day, its rank among convoys sent together), never from a running count, so
+    one more convoy does not shift the draws of the others;
+  - ``event(k)``: the block of the decision's k-th event, whatever day it falls on, for processes whose events
+    move in time between scenarios (the k-th waiting time of an arrival process, the k-th device a group lays):
+    with the same numbers for the same event, a higher rate brings the same events earlier instead of drawing
+    new ones (time rescaling).
+
+  Switching blocks keeps the place reached in the one left until the end of the day, so a block used twice the
+  same day continues where it stopped; a new day forgets them (an event block is used on one day).
+
+The draws of decision X in a block therefore depend only on (seed, X, block) and on the draws X made earlier in the
+same block, never on how many draws X made elsewhere or any other decision made at all. Positioning costs a few
+microseconds and happens only when a decision draws; decisions that would draw every day are written to draw only
+when something happens (waiting times, device lifetimes), see the modules.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 import numpy as np
 
 SETUP_DAY = -1  # the day index of draws made while the model is built
+EVENT_BLOCKS = np.uint64(2**63)  # third counter word of event blocks: above any day
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
@@ -42,10 +59,18 @@ def decision_code(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-class Decision:
-    """The random numbers of one decision: ``generator()`` is a numpy Generator positioned at today's block."""
+def entity_code(*parts) -> int:
+    """A stable 63-bit code for an entity described by ``parts`` (names, days, ranks), e.g.
+    ``entity_code("resupply", "Gao", "Kidal", 812, 0)`` for the first resupply convoy Gao-Kidal of day 812."""
+    text = "\x1f".join(str(p) for p in parts).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
 
-    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_day")
+
+class Decision:
+    """The random numbers of one decision, in blocks (module docstring): ``generator()`` and ``generator(entity)``
+    for today, ``event(k)`` for the decision's k-th event."""
+
+    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_left")
 
     def __init__(self, name: str, key: np.ndarray, clock: "Streams"):
         self.name = name
@@ -55,16 +80,33 @@ class Decision:
         self._counter = np.zeros(4, dtype=np.uint64)
         self._state = {"bit_generator": "Philox", "state": {"counter": self._counter, "key": key},
                        "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
+        self._block: tuple[int, int] | None = None
         self._day: int | None = None
+        self._left: dict[tuple[int, int], dict] = {}    # today's blocks left part-way: where each stopped
 
-    def generator(self) -> np.random.Generator:
-        """The generator for this decision on the clock's current day (repositioned on the first call of a day)."""
-        day = self._clock.day
-        if day != self._day:
-            self._counter[:] = 0
-            self._counter[2] = day - SETUP_DAY
-            self._bitgen.state = self._state
-            self._day = day
+    def generator(self, entity: int = 0) -> np.random.Generator:
+        """The generator positioned in the block of (today, ``entity``)."""
+        return self._at(self._clock.day - SETUP_DAY, entity)
+
+    def event(self, index: int) -> np.random.Generator:
+        """The generator positioned in the block of the decision's ``index``-th event (any day)."""
+        return self._at(int(EVENT_BLOCKS), index)
+
+    def _at(self, word: int, entity: int) -> np.random.Generator:
+        block = (word, entity)
+        if block == self._block and self._day == self._clock.day:
+            return self._generator
+        if self._day != self._clock.day:
+            self._left.clear()
+            self._day = self._clock.day
+        elif self._block is not None:
+            self._left[self._block] = self._bitgen.state
+        state = self._left.pop(block, None)
+        if state is None:
+            self._counter[:] = (0, 0, word, entity)
+            state = self._state
+        self._bitgen.state = state
+        self._block = block
         return self._generator
 
 

@@ -25,6 +25,7 @@ import math
 
 from sim.parameters import StrictModel, param
 from sim.results import Result
+from sim.streams import entity_code
 
 RESULTS = (
     Result("personnel_withdrawn", "persons", "Personnel withdrawn",
@@ -79,7 +80,6 @@ class Withdrawal:
         self.killed = self.lost_t = self.left_t = 0.0
         self.started_day = model.day
         self.next_convoy_day = model.day
-        self.flights = model.streams.decision("withdrawal.flights")
         self.closed = False
 
     # --- the ledger -----------------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ class Withdrawal:
         for _ in range(p.flights_per_day):
             if people - flown < 1:
                 break
-            if m.host_state.clear_flight(medevac=False):
+            if m.host_state.clear_flight(False, entity_code("withdrawal flights", self.camp.name)):
                 flown += min(p.persons_per_flight, people - flown)
         if flown:
             self.camp.people_leave(flown)

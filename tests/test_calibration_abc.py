@@ -62,7 +62,7 @@ def test_abc_recovers_a_known_parameter_from_data_simulated_with_it(tmp_path, lo
                                                                                     "end": "2018-12-31"})
     calibration.parameters = {"ieds.killed_per_detonation": Prior(low=0.1, high=2.0, log=log)}
     calibration.integer = {}
-    settings = abc.AbcSettings(population=20, generations=3, replications=3, max_simulations=400, seed=11)
+    settings = abc.AbcSettings(population=20, generations=3, replications=1, max_simulations=400, seed=11)
     truth = {"ieds.killed_per_detonation": 0.8}
     years = abc.fit_years(calibration.targets, calibration.scenario)
     observed = abc.PatternModel(calibration, settings, years, synthetic_run).simulate(truth)

@@ -103,3 +103,28 @@ def test_extra_draws_in_one_decision_leave_every_other_outcome_identical(monkeyp
     for column in ("ied_laid", "ied_found", "ied_detonated", "killed_in_action", "wounded", "convoys_sent",
                    "patrol_km"):
         assert changed.daily[column].equals(plain.daily[column]), column
+
+
+def test_one_more_convoy_leaves_what_another_convoy_meets_unchanged():
+    """Common random numbers per entity: a convoy sent the same day on another road, moving first, does not change
+    a Gao-Kidal convoy's encounters (each convoy draws in its own block, streams.py)."""
+    sc = load_scenario(BASE).model_copy(update={"start": date(2016, 1, 1), "end": date(2016, 3, 31)})
+
+    def gao_kidal(extra: bool) -> dict:
+        model = PeacekeepingModel(scenario=sc, seed=2)
+        model.step()
+        for origin, destination in (("Gao", "Kidal"), ("Gao", "Menaka")):
+            route = np.repeat(model.roads.route(origin, destination), 5)         # five devices a segment
+            model.ieds.lay(route, np.full(len(route), 10**6), model.day)
+        if extra:
+            model.logistics.dispatch(kind="resupply", origin="Gao", destination="Menaka", cargo_t=60.0,
+                                     passengers=0.0, camp=model.camps_by_name["Menaka"], fleet=None)
+        convoy, = model.logistics.dispatch(kind="resupply", origin="Gao", destination="Kidal", cargo_t=60.0,
+                                           passengers=0.0, camp=model.camps_by_name["Kidal"], fleet=None)
+        for _ in range(3):
+            model.logistics.step()
+        return dict(convoy.tally)
+
+    alone, with_another = gao_kidal(False), gao_kidal(True)
+    assert alone["ied_met"] > 0
+    assert with_another == alone

@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from sim.armed_group import camp_attack_weights, emplacement_plan, garrison_defence_factor
+from sim.armed_group import Arrivals, camp_attack_weights, emplacement_plan, garrison_defence_factor
 from sim.convoy import meet_probability_for, segment_start_days
-from sim.ied import IedField, IedParams, detection_probability, detonation_casualty_means, meet_probability
+from sim.ied import (IedField, IedParams, detection_probability, detonation_casualty_means, lifetimes_days,
+                     meet_probability)
 from sim.air_support import air_support_factor
 from sim.incidents import clustered_deaths
 from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
 from sim.roads import RoadParams, build_roads, speed_km_per_day
-from sim.streams import Streams
+from sim.streams import Streams, entity_code
 from sim.theatre import load_theatre
 
 CURVE = dict(max_probability=0.3, time_constant_minutes=240.0)
@@ -101,7 +102,7 @@ def test_complex_attack_deaths_heavy_tailed_and_garrison_defends():
 def test_ied_field_never_negative_and_meet_removes():
     rng = np.random.default_rng(1)
     field = IedField(5, IedParams(decay_per_day=0.0))
-    field.lay(np.array([0, 0, 1, 3]), 0, rng)
+    field.lay(np.array([0, 0, 1, 3]), lifetimes_days(rng, 4, 0.0), 0)
     found, det = field.meet(np.array([0, 1, 2]), 1.0, 0.5, rng)
     assert (found + det).tolist() == [2, 1, 0]
     assert (field.count >= 0).all()
@@ -112,7 +113,7 @@ def test_ied_field_never_negative_and_meet_removes():
 def test_devices_decay_on_their_drawn_day_and_met_ones_never_decay_twice():
     rng = np.random.default_rng(3)
     field = IedField(3, IedParams(decay_per_day=0.05))
-    field.lay(np.array([0, 1, 2] * 200), 0, rng)
+    field.lay(np.array([0, 1, 2] * 200), lifetimes_days(rng, 600, 0.05), 0)
     field.meet(np.array([0]), 1.0, 1.0, rng)                 # every device on segment 0 met and removed
     alive = [field.emplaced]
     for day in range(1, 400):
@@ -168,6 +169,53 @@ def test_extra_draws_by_one_decision_leave_every_other_decision_and_day_unchange
     plain, noisy = draws(0), draws(3)
     for key in plain:
         np.testing.assert_array_equal(plain[key], noisy[key], err_msg=str(key))
+
+
+def test_an_entity_block_ignores_draws_in_other_blocks_and_resumes_the_same_day():
+    s = Streams(5)
+    s.day = 3
+    clean = s.decision("convoys.ied").generator(11).random(4)
+    t = Streams(5)
+    t.day = 3
+    x = t.decision("convoys.ied")
+    first = x.generator(11).random(2)
+    x.generator(12).random(9)                      # another convoy's encounters in between
+    x.generator().random(3)                        # and the day's own block
+    np.testing.assert_array_equal(np.concatenate([first, x.generator(11).random(2)]), clean)
+    assert x.generator(12).random() != clean[0]
+
+
+def test_an_event_block_draws_the_same_numbers_on_any_day():
+    """The k-th event (a waiting time, a device) meets the same numbers whenever it happens; other events differ."""
+    a, b = Streams(9), Streams(9)
+    a.day, b.day = 4, 40
+    assert a.decision("jnim.ied_laying").event(7).random() == b.decision("jnim.ied_laying").event(7).random()
+    assert a.decision("jnim.ied_laying").event(8).random() != b.decision("jnim.ied_laying").event(7).random()
+    assert a.decision("jnim.ied_laying").generator(7).random() != b.decision("jnim.ied_laying").event(7).random()
+
+
+def test_arrivals_at_double_the_rate_bring_the_same_events_in_half_the_time():
+    """Time rescaling: the k-th waiting time is the k-th event's own draw, so doubling a group's rate moves its
+    events earlier instead of drawing new ones (what keeps a counterfactual's attacks paired with the baseline's)."""
+    def counts(rate: float, days: int) -> list[int]:
+        s = Streams(3)
+        arrivals, total, out = Arrivals(s.decision("jnim.ambush_timing")), 0, []
+        for day in range(days):
+            s.day = day
+            total += arrivals.today(rate)
+            out.append(total)
+        return out
+
+    slow, fast = counts(0.3, 400), counts(0.6, 200)
+    assert fast[-1] > 50
+    assert fast == slow[1::2]
+
+
+def test_entity_codes_are_stable_and_tell_entities_apart():
+    assert entity_code("resupply", "Gao", "Kidal", 812, 0) == entity_code("resupply", "Gao", "Kidal", 812, 0)
+    assert entity_code("resupply", "Gao", "Kidal", 812, 0) != entity_code("resupply", "Gao", "Kidal", 812, 1)
+    assert entity_code("ab", "c") != entity_code("a", "bc")
+    assert 0 <= entity_code(18.44, 1.41) < 2**63
 
 
 def test_a_day_repeats_its_draws_when_revisited():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 from pathlib import Path
 
 import duckdb
@@ -43,9 +44,10 @@ SWEPT = FakeScenario(name="swept", replications=3, sweep=FakeSweep(
 def test_results_identical_for_one_and_two_workers_and_dask(tmp_path):
     scenarios = [FakeScenario(name="base", replications=5), SWEPT]
     kwargs = dict(run_fn=fake_simulate, flush_every_runs=3)
-    run_batch(scenarios, tmp_path / "w1", workers=1, **kwargs)
-    run_batch(scenarios, tmp_path / "w2", workers=2, **kwargs)
-    run_batch(scenarios, tmp_path / "dask", workers=2, executor="dask", **kwargs)
+    ctrl_c = signal.getsignal(signal.SIGINT)
+    for folder, options in (("w1", dict(workers=1)), ("w2", dict(workers=2)), ("dask", dict(workers=2, executor="dask"))):
+        run_batch(scenarios, tmp_path / folder, **options, **kwargs)
+        assert signal.getsignal(signal.SIGINT) is ctrl_c, folder    # a notebook's Ctrl-C still works afterwards
     for name in ("base", "swept"):
         assert_same_tables(tmp_path / "w1" / name, tmp_path / "w2" / name)
         assert_same_tables(tmp_path / "w1" / name, tmp_path / "dask" / name)

@@ -47,6 +47,7 @@ class AbcSettings:
     replications: int = 1
     max_simulations: int = 2000          # particles evaluated, in all generations
     max_minutes: float = 90.0
+    proposal_scaling: float = 3.0
     seed: int = 7
 
 
@@ -211,8 +212,11 @@ def fit(calibration: Calibration, settings: AbcSettings, out_dir: Path | str, *,
     sampler = (pyabc.sampler.SingleCoreSampler() if workers <= 1
                else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
     np.random.seed(settings.seed)                       # pyabc draws particles from numpy's global generator
+    # A broader perturbation than Silverman's rule keeps the importance weights even in many dimensions
+    # (docs/calibration.md, "Proposal"): the kernel density of a few hundred particles in 14 dimensions is spiky.
+    transition = pyabc.MultivariateNormalTransition(scaling=settings.proposal_scaling)
     abc = pyabc.ABCSMC(model, prior(calibration), Distance(targets), population_size=settings.population,
-                       sampler=sampler, eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
+                       transitions=transition, sampler=sampler, eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
     database = out_dir / "abc.db"
     database.unlink(missing_ok=True)
     abc.new(f"sqlite:///{database}", observed)

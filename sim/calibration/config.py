@@ -61,6 +61,8 @@ class AbcSection(StrictModel):
     replications: int = Field(1, ge=1, le=1000, description="Runs per particle, averaged (docs/calibration.md says why 1).")
     max_simulations: int = Field(2000, ge=1, description="Most particles evaluated in all.")
     max_minutes: float = Field(90.0, gt=0, description="Wall-time budget.")
+    proposal_scaling: float = Field(3.0, gt=0, le=100, description="Factor on the covariance of the Gaussian "
+                                    "perturbation (pyabc's scaling of Silverman's bandwidth; docs/calibration.md says why 3).")
     draws: int = Field(200, ge=10, le=100_000, description="Equally weighted posterior draws written for scenarios.")
 
 

@@ -121,6 +121,15 @@ def pick(rng: np.random.Generator, weights: np.ndarray, size: int | None = None)
     return np.minimum(np.searchsorted(cumulative, u, side="right"), len(weights) - 1)
 
 
+def race(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """An index drawn with the given (unnormalised) weights as the winner of an exponential race: each item gets an
+    Exp(1) draw divided by its weight and the smallest wins. Same chances as ``pick``, but when the weights change
+    the same numbers keep the same winner unless the change concerns it (``pick``'s inverse transform moves every
+    item after a changed one): a device stays where it was laid when surveillance moves others (streams.py)."""
+    with np.errstate(divide="ignore"):
+        return int(np.argmin(rng.exponential(size=len(weights)) / weights))
+
+
 class Arrivals:
     """Events of a Poisson process whose rate changes day by day, drawn as waiting times (time rescaling).
 
@@ -214,9 +223,12 @@ class ArmedGroup(mesa.Agent):
     def lay_ieds(self, surveillance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Segments (global indices) where devices are laid today, and how many days each lasts if not met.
 
-        The group's k-th device takes its place and lifetime from the laying decision's k-th event block
-        (``streams.py``): in a scenario that moves its timing or the odds between segments a little, the same
-        device still goes to the same place when the odds allow (inverse transform, ``pick``)."""
+        Devices the group would lay unwatched arrive as a Poisson process at the intended rate; surveillance
+        deters some (each kept with the plan's laid share: thinning, the same process as one at the reduced rate).
+        The group's k-th candidate takes whether it is laid, its place and its lifetime from the laying decision's
+        k-th event block (``streams.py``). In a scenario that watches other roads, the same devices therefore come
+        on the same days and, unless the change concerns them, to the same places (``race``); the deterred ones
+        are left out, instead of every later device moving in time."""
         s = self.spec
         none = np.zeros(0, dtype=np.int64)
         intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
@@ -227,14 +239,15 @@ class ArmedGroup(mesa.Agent):
             surveillance=surveillance[self.segments], deterrence=s.surveillance_deterrence,
             relocation=s.surveillance_relocation_share, area_weight=self.segment_weight,
         )
-        n = self.ied_arrivals.today(intended * laid_share)
-        segments, lifetimes = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        for i in range(n):
+        segments, lifetimes = [], []
+        for _ in range(self.ied_arrivals.today(intended)):
             rng = self.laying.event(self.devices_laid)
             self.devices_laid += 1
-            segments[i] = self.segments[int(pick(rng, q))]
-            lifetimes[i] = lifetimes_days(rng, 1, self.model.params.ieds.decay_per_day)[0]
-        return segments, lifetimes
+            if rng.random() >= laid_share:
+                continue                                      # deterred by surveillance
+            segments.append(self.segments[race(rng, q)])
+            lifetimes.append(lifetimes_days(rng, 1, self.model.params.ieds.decay_per_day)[0])
+        return np.array(segments, dtype=np.int64), np.array(lifetimes, dtype=np.int64)
 
     def plan_attacks(self) -> None:
         """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""

@@ -18,6 +18,8 @@ of the best-placed camp, min(1, camp patrol-km / ``reference_patrol_km_per_day``
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from sim.ied import detection_probability, detonation, meet_probability
@@ -187,22 +189,34 @@ class PatrolNetwork:
                 surveillance=m.air.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
                 maximum=p.ieds.max_detection_probability)
 
-        rng = self.ied_draws.generator()
-        found, detonated = m.ieds.meet(segs, p_meet, p_detect, rng)
+        detect = None
+
+        def p_detect_at(i: int) -> np.ndarray:                          # computed once, when a device is met
+            nonlocal detect
+            if detect is None:
+                detect = p_detect()
+            return detect[i:i + 1]
+
         record = m.recorder
-        for i in np.flatnonzero(found + detonated):
-            s = int(segs[i])
+        for i, s in enumerate(segs.tolist()):
+            # Each segment its own luck today (streams.py): which other segments were patrolled, which differs
+            # between scenarios as the posture moves, does not change what is met here.
+            rng = self.ied_draws.generator(s)
+            found, detonated = m.ieds.meet(segs[i:i + 1], p_meet[i:i + 1], partial(p_detect_at, i), rng)
+            met = int(found[0] + detonated[0])
+            if not met:
+                continue
             weights = camp_km()[:, i]
             camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])
-            record.add("ied_met", int(found[i] + detonated[i]))
-            m.posture.ied_event(s, int(found[i] + detonated[i]))
-            for _ in range(int(found[i])):
+            record.add("ied_met", met)
+            m.posture.ied_event(s, met)
+            for _ in range(int(found[0])):
                 record.add("ied_found", 1)
                 m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
                                    killed=0, wounded=0, camp=camp)
-            for _ in range(int(detonated[i])):
+            for _ in range(int(detonated[0])):
                 record.add("ied_detonated", 1)
                 killed, wounded, _ = detonation(rng, p.ieds, m.profile(contingent).vehicle_protection_share,
                                                 p.patrols.persons_per_patrol)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.armed_group import Arrivals, camp_attack_weights, emplacement_plan, garrison_defence_factor
+from sim.armed_group import Arrivals, camp_attack_weights, emplacement_plan, garrison_defence_factor, race
 from sim.convoy import meet_probability_for, segment_start_days
 from sim.ied import (IedField, IedParams, detection_probability, detonation_casualty_means, lifetimes_days,
                      meet_probability)
@@ -192,6 +192,23 @@ def test_an_event_block_draws_the_same_numbers_on_any_day():
     assert a.decision("jnim.ied_laying").event(7).random() == b.decision("jnim.ied_laying").event(7).random()
     assert a.decision("jnim.ied_laying").event(8).random() != b.decision("jnim.ied_laying").event(7).random()
     assert a.decision("jnim.ied_laying").generator(7).random() != b.decision("jnim.ied_laying").event(7).random()
+
+
+def test_a_race_picks_with_the_weights_and_keeps_its_winner_when_others_change():
+    rng = np.random.default_rng(1)
+    weights = np.array([1.0, 2.0, 0.0, 7.0])
+    shares = np.bincount([race(rng, weights) for _ in range(20000)], minlength=4) / 20000
+    np.testing.assert_allclose(shares, [0.1, 0.2, 0.0, 0.7], atol=0.015)
+    watched = weights * np.array([1.0, 1.0, 1.0, 0.2])        # surveillance deters laying on the last segment
+    kept = moved = 0
+    for seed in range(500):
+        before = race(np.random.default_rng(seed), weights)
+        after = race(np.random.default_rng(seed), watched)
+        if before != 3:
+            kept += after == before                             # a device not on the watched segment stays put
+        moved += after != before
+    assert kept == sum(race(np.random.default_rng(seed), weights) != 3 for seed in range(500))
+    assert 0 < moved < 500 * 0.7 * 0.9
 
 
 def test_arrivals_at_double_the_rate_bring_the_same_events_in_half_the_time():

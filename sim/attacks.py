@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.air_support import air_support_factor
-from sim.armed_group import camp_attack_weights, garrison_defence_factor, pick
+from sim.armed_group import camp_attack_weights, garrison_defence_factor, pick, race
 from sim.incidents import at_camp, at_segment, clustered_deaths
 
 
@@ -90,17 +90,20 @@ class Attacks:
             convoy.casualties(killed, deaths, wounded, rng)
 
     def _target_camp(self, group, rng, prefer_small: bool):
+        """The camp attacked: an exponential race over every camp of the theatre (weight 0 for those closed, empty or
+        outside the group's area), so that the same numbers pick the same camp unless the change concerns it."""
         m = self.model
-        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.open and c.persons >= 1]
-        if not camps:
+        weights = np.zeros(len(m.camps))
+        eligible = [i for i, c in enumerate(m.camps) if c in group.camps and c.open and c.persons >= 1]
+        if not eligible:
             return None
-        garrison = np.array([c.persons for _, c in camps])
-        watch = np.array([m.patrols.camp_surveillance(i, m.air.surveillance) for i, _ in camps])
-        weights = camp_attack_weights(garrison, watch, group.spec.surveillance_deterrence, prefer_small)
-        weights = weights * np.array([group.camp_weight[c.name] for _, c in camps])
+        garrison = np.array([m.camps[i].persons for i in eligible])
+        watch = np.array([m.patrols.camp_surveillance(i, m.air.surveillance) for i in eligible])
+        weights[eligible] = (camp_attack_weights(garrison, watch, group.spec.surveillance_deterrence, prefer_small)
+                             * np.array([group.camp_weight[m.camps[i].name] for i in eligible]))
         if weights.sum() <= 0:
             return None
-        return camps[int(pick(rng, weights))][1]
+        return m.camps[race(rng, weights)]
 
     def indirect_fire(self, group) -> None:
         m, spec = self.model, group.spec

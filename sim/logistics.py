@@ -173,7 +173,8 @@ class Logistics:
             size = min(per_convoy, math.ceil(trucks * share))
             self._numbers += 1
             convoy = Convoy(m, number=self._numbers, key=entity_code(m.day, *move, first + i), kind=kind,
-                            origin=origin, destination=destination, camp=camp, route=route, trucks=size, passengers=passengers * share, cargo_t=cargo_t * share,
+                            origin=origin, destination=destination, camp=camp, route=route, trucks=size,
+                            passengers=passengers * share, cargo_t=cargo_t * share,
                             contingent=camp.pick_contingent(rng), clearance=bool(rng.random() < c.route_clearance_share),
                             contracted=kind == "resupply" and bool(rng.random() < c.contracted_share))
             convoy.ledger, convoy.fleet = ledger, fleet

@@ -119,12 +119,13 @@ def test_a_bad_posterior_does_not_hide_the_scenarios_other_problems(tmp_path):
     assert "nowhere.yaml not found" in raised.value.problems[0].message
 
 
-def test_show_gives_the_posterior_by_its_files_and_size_not_every_draw(capsys):
+def test_show_gives_the_posterior_by_its_file_and_size_not_every_draw(capsys):
     assert main(["show", str(FIXTURES / "withdrawal_short.yaml")]) == 0
-    shown = yaml.safe_load(capsys.readouterr().out)["posterior"]
-    assert shown["draws"] == 4
-    assert shown["parameters"] == sorted(DRAWS.columns)
-    assert len(shown["draws_sha256"]) == 64
+    out = capsys.readouterr().out
+    header = [line for line in out.splitlines() if line.startswith("# posterior: ")]
+    assert len(header) == 1 and "4 draws of 3 parameters" in header[0] and "sha256 " in header[0]
+    shown = yaml.safe_load(out)["posterior"]
+    assert Path(shown).resolve() == (FIXTURES / "posterior.yaml").resolve()   # a path: the YAML loads back
 
 
 # ------------------------------------------------------------------------------------- replications and draws
@@ -224,3 +225,19 @@ def test_calibration_trials_run_their_own_values_not_the_posteriors(tmp_path):
     calibration.replications = 3
     evaluate(calibration, {"ieds.killed_per_detonation": 0.77}, tmp_path / "trial", workers=1, run_fn=run)
     assert seen == [0.77, 0.77, 0.77]
+
+
+def test_a_scenario_that_sets_a_fitted_parameter_keeps_it_in_every_replication(tmp_path):
+    """A counterfactual's deliberate change (deadlier devices) is pinned: the posterior's draws do not undo it,
+    while the parameters it leaves alone still come from the draws."""
+    fixtures = Path(__file__).parent / "posterior_fixtures"
+    deadlier = tmp_path / "deadlier.yaml"
+    deadlier.write_text(f"extends: {fixtures / 'withdrawal_short.yaml'}\nname: deadlier\n"
+                        "ieds:\n  killed_per_detonation: 2.5\n")
+    scenario, parent = load_scenario(deadlier), load_scenario(fixtures / "withdrawal_short.yaml")
+    assert scenario.posterior.pinned == ("ieds.killed_per_detonation",) and parent.posterior.pinned == ()
+    for k in range(4):
+        assert scenario.for_replication(k).ieds.killed_per_detonation == 2.5
+        assert (scenario.for_replication(k).armed_groups["jnim"].ieds_per_week
+                == parent.for_replication(k).armed_groups["jnim"].ieds_per_week)
+    assert len({parent.for_replication(k).ieds.killed_per_detonation for k in range(4)}) == 4

@@ -68,7 +68,16 @@ def run_show(args: argparse.Namespace) -> int:
     resolved = resolve_scenario(args.file)
     if args.diff is None:
         header = "# resolved from: " + " <- ".join(reversed(resolved.files)) + "\n"
-        print(header + yaml.safe_dump(resolved_data(resolved.scenario), sort_keys=False, allow_unicode=True), end="")
+        data = resolved_data(resolved.scenario)
+        if resolved.scenario.posterior is not None:
+            # The posterior as a path, so that the printed YAML loads back to the same scenario; what it is, above.
+            summary = data["posterior"]
+            header += (f"# posterior: {summary['file']} (sha256 {summary['sha256'][:12]}), {summary['draws']} draws of "
+                       f"{len(summary['parameters'])} parameters"
+                       + (f"; pinned by the scenario: {', '.join(summary['pinned'])}" if summary["pinned"] else "")
+                       + "\n")
+            data["posterior"] = str(Path(summary["file"]).resolve())
+        print(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
         return 0
     other = resolve_scenario(args.diff)
     rows = diff_scenarios(resolved, other)

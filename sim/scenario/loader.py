@@ -258,17 +258,21 @@ def check_scenario(path: str | Path) -> Validation:
     scenario (None if it has problems), its problems and its warnings. A file that cannot be read as a scenario at
     all (not found, not YAML, an ``extends`` cycle) gives the problem that stopped the reading."""
     try:
-        document, _files = _read_chain(Path(path))
+        document, files = _read_chain(Path(path))
     except ScenarioError as error:
         return Validation(None, tuple(error.problems), tuple(error.warnings))
-    _read_posterior(document)
+    _read_posterior(document, files)
     return _check_with_posterior(document)
 
 
-def _read_posterior(document: YamlDocument) -> None:
+def _read_posterior(document: YamlDocument, files: tuple[str, ...]) -> None:
     """Replace the ``posterior:`` path in the merged data by the draws it names (``sim.scenario.posterior``). A
     posterior that cannot be used is a problem of the document, and left out like any value that cannot be read,
-    so that the rest of the scenario is still checked in the same pass."""
+    so that the rest of the scenario is still checked in the same pass.
+
+    A fitted parameter that a file below the one naming the posterior sets (``files``: the chain, root first) is
+    **pinned**: the scenario changed it on purpose (a counterfactual's deadlier devices), so its replications keep
+    that value instead of the draw's."""
     ref = document.data.get("posterior")
     if ref is None:
         return
@@ -277,7 +281,14 @@ def _read_posterior(document: YamlDocument) -> None:
                                                          f"or null, got {show_value(ref)}")]
     else:
         try:
-            document.data["posterior"] = posterior_key.read_posterior(Path(ref), display_path(Path(ref)))
+            draws = posterior_key.read_posterior(Path(ref), display_path(Path(ref)))
+            order = {file: i for i, file in enumerate(files)}
+            named = document.positions.get(("posterior",))
+            named_in = order.get(named.file, len(files)) if named is not None else len(files)
+            set_in = {path: document.positions.get(tuple(path.split("."))) for path in draws["draws"]}
+            draws["pinned"] = tuple(sorted(path for path, where in set_in.items()
+                                           if where is not None and order.get(where.file, -1) > named_in))
+            document.data["posterior"] = draws
             return
         except posterior_key.PosteriorFileError as error:
             problems = [problem_at(document, ("posterior",), str(error))]
@@ -302,7 +313,7 @@ def resolve_scenario(path: str | Path) -> ResolvedScenario:
     """Load, merge and validate a scenario file; raise ``ScenarioError`` listing every problem found (and the
     warnings, which alone never raise: they are in ``ResolvedScenario.warnings``)."""
     document, files = _read_chain(Path(path))
-    _read_posterior(document)
+    _read_posterior(document, files)
     validation = _check_with_posterior(document)
     scenario = _validated(validation)
     return ResolvedScenario(scenario, document.data, document.positions, files, validation.warnings)
@@ -343,6 +354,8 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
         data.pop(key, None)
     if data.get("posterior", ...) is None:
         del data["posterior"]  # absent rather than null: a scenario without a posterior keeps its hash
+    elif isinstance(data.get("posterior"), dict) and not data["posterior"].get("pinned"):
+        del data["posterior"]["pinned"]  # a posterior that pins nothing keeps the hash it had before pins existed
     return data
 
 

@@ -47,6 +47,8 @@ class PosteriorDraws(StrictModel):
     draws_sha256: str = Field(..., pattern=SHA256, description="SHA-256 of the draws' CSV file.")
     draws: dict[str, tuple[float, ...]] = Field(..., min_length=1, description="Dotted parameter path -> one value "
                                                                                "per draw.")
+    pinned: tuple[str, ...] = Field((), description="Fitted parameters a scenario file below the one naming the "
+                                                    "posterior sets: replications keep the scenario's value.")
 
     @model_validator(mode="after")
     def _same_number_of_draws(self) -> PosteriorDraws:
@@ -76,7 +78,7 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
     sizes = {len(v) for v in draws.values() if isinstance(v, (list, tuple))}
     return {"file": data.get("file"), "sha256": data.get("sha256"), "draws_file": data.get("draws_file"),
             "draws_sha256": data.get("draws_sha256"), "draws": sizes.pop() if len(sizes) == 1 else None,
-            "parameters": sorted(draws)}
+            "parameters": sorted(draws), "pinned": list(data.get("pinned") or ())}
 
 
 # ------------------------------------------------------------------------------------------------- reading files
@@ -185,11 +187,13 @@ def _fitted(current: Any, value: float) -> float | int:
 
 def replication_values(scenario: Any, run: int) -> dict[str, Any]:
     """The parameter values replication ``run`` takes from the scenario's posterior (draw ``run`` mod n), without
-    the parameters its sweep varies (those keep the design point's value)."""
+    the parameters its sweep varies (those keep the design point's value) or that it pins (``pinned``: set on
+    purpose by a file below the one naming the posterior)."""
     posterior = scenario.posterior
     swept = set(scenario.sweep.parameters) if getattr(scenario, "sweep", None) is not None else set()
+    kept = swept | set(posterior.pinned)
     return {path: _fitted(value_at(scenario, path), value) for path, value in posterior.draw(run).items()
-            if path not in swept}
+            if path not in kept}
 
 
 def problems(scenario: Any) -> str | None:

@@ -74,7 +74,7 @@ def run_show(args: argparse.Namespace) -> int:
             summary = data["posterior"]
             header += (f"# posterior: {summary['file']} (sha256 {summary['sha256'][:12]}), {summary['draws']} draws of "
                        f"{len(summary['parameters'])} parameters"
-                       + (f"; pinned by the scenario: {', '.join(summary['pinned'])}" if summary["pinned"] else "")
+                       + (f"; pinned by the scenario: {', '.join(summary['pinned'])}" if summary.get("pinned") else "")
                        + "\n")
             data["posterior"] = str(Path(summary["file"]).resolve())
         print(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")

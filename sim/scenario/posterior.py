@@ -76,9 +76,12 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
     """A posterior as stored in a scenario's JSON, without its draws: files, hashes, size and parameters."""
     draws = data.get("draws") if isinstance(data.get("draws"), dict) else {}
     sizes = {len(v) for v in draws.values() if isinstance(v, (list, tuple))}
-    return {"file": data.get("file"), "sha256": data.get("sha256"), "draws_file": data.get("draws_file"),
-            "draws_sha256": data.get("draws_sha256"), "draws": sizes.pop() if len(sizes) == 1 else None,
-            "parameters": sorted(draws), "pinned": list(data.get("pinned") or ())}
+    out = {"file": data.get("file"), "sha256": data.get("sha256"), "draws_file": data.get("draws_file"),
+           "draws_sha256": data.get("draws_sha256"), "draws": sizes.pop() if len(sizes) == 1 else None,
+           "parameters": sorted(draws)}
+    if data.get("pinned"):
+        out["pinned"] = list(data["pinned"])      # only when the scenario pins something, as in its hash
+    return out
 
 
 # ------------------------------------------------------------------------------------------------- reading files

@@ -136,12 +136,11 @@ class Arrivals:
     The k-th waiting time comes from the decision's k-th event block (``streams.py``): when a scenario raises or
     lowers the rate, the same events come earlier or later instead of new ones being drawn."""
 
-    __slots__ = ("decision", "budget", "count")
+    __slots__ = ("decision", "budget")
 
     def __init__(self, decision):
         self.decision = decision
         self.budget: float | None = None
-        self.count = 0                       # events so far: the index of the next waiting time
 
     def today(self, rate_per_day: float) -> int:
         """Events today at ``rate_per_day``."""
@@ -155,9 +154,7 @@ class Arrivals:
         return n
 
     def _wait(self) -> float:
-        wait = float(self.decision.event(self.count).exponential())
-        self.count += 1
-        return wait
+        return float(self.decision.next_event().exponential())
 
 
 class ArmedGroup(mesa.Agent):
@@ -191,7 +188,6 @@ class ArmedGroup(mesa.Agent):
         self.fire_draws = streams.decision(f"{group_id}.indirect_fire")
         self.assault_draws = streams.decision(f"{group_id}.complex_attack")
         self.ambushes_today = self.fire_today = self.assaults_today = 0
-        self.devices_laid = 0                               # the index of the next device's event block
 
     def segment_weight_of(self, segments: np.ndarray) -> np.ndarray:
         """Sector weights of some of the group's segments (global indices)."""
@@ -241,8 +237,7 @@ class ArmedGroup(mesa.Agent):
         )
         segments, lifetimes = [], []
         for _ in range(self.ied_arrivals.today(intended)):
-            rng = self.laying.event(self.devices_laid)
-            self.devices_laid += 1
+            rng = self.laying.next_event()
             if rng.random() >= laid_share:
                 continue                                      # deterred by surveillance
             segments.append(self.segments[race(rng, q)])

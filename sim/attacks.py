@@ -33,16 +33,8 @@ class Attacks:
     def __init__(self, model):
         self.model = model
         self.segment_group = np.full(model.roads.n, "", dtype=object)
-        self._events: dict[str, int] = {}       # decision name -> events so far
         for group in model.groups:
             self.segment_group[group.segments] = group.group_id
-
-    def _next_event(self, decision) -> np.random.Generator:
-        """The block of the decision's next event (a group's k-th ambush, shelling or assault: ``streams.py``), so
-        that the k-th attack meets the same luck in a scenario that mounts it on another day."""
-        k = self._events.get(decision.name, 0)
-        self._events[decision.name] = k + 1
-        return decision.event(k)
 
     def _support(self, lat: float, lon: float, group) -> tuple[float, float]:
         """(arrival minutes or NaN, casualty factor): close air support over the attack, attriting the group."""
@@ -56,7 +48,7 @@ class Attacks:
 
     def ambush(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = self._next_event(group.ambush_draws)
+        rng = group.ambush_draws.next_event()   # the group's k-th attack of this kind
         convoys, convoy_km = [], []
         for convoy in m.logistics.convoys:
             mine = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
@@ -107,7 +99,7 @@ class Attacks:
 
     def indirect_fire(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = self._next_event(group.fire_draws)
+        rng = group.fire_draws.next_event()   # the group's k-th attack of this kind
         camp = self._target_camp(group, rng, prefer_small=False)
         if camp is None:
             return
@@ -121,7 +113,7 @@ class Attacks:
 
     def complex_attack(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = self._next_event(group.assault_draws)
+        rng = group.assault_draws.next_event()   # the group's k-th attack of this kind
         camp = self._target_camp(group, rng, prefer_small=True)
         if camp is None:
             return

@@ -20,7 +20,7 @@ their own slot in it):
     day (a convoy meeting devices, an incident's casualties). Entities are stable codes (``entity_code``) built from
     what the thing is (route, departure day, its rank among convoys sent together), never from a running count, so
     one more convoy does not shift the draws of the others;
-  - ``event(k)``: the block of the decision's k-th event, whatever day it falls on, for processes whose events
+  - ``event(k)`` (``next_event()`` counts them): the block of the decision's k-th event, whatever day it falls on, for processes whose events
     move in time between scenarios (the k-th waiting time of an arrival process, the k-th device a group lays):
     with the same numbers for the same event, a higher rate brings the same events earlier instead of drawing
     new ones (time rescaling).
@@ -70,7 +70,8 @@ class Decision:
     """The random numbers of one decision, in blocks (module docstring): ``generator()`` and ``generator(entity)``
     for today, ``event(k)`` for the decision's k-th event."""
 
-    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_left")
+    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_left",
+                 "_events")
 
     def __init__(self, name: str, key: np.ndarray, clock: "Streams"):
         self.name = name
@@ -83,6 +84,7 @@ class Decision:
         self._block: tuple[int, int] | None = None
         self._day: int | None = None
         self._left: dict[tuple[int, int], dict] = {}    # today's blocks left part-way: where each stopped
+        self._events = 0                                  # events so far: the index of the next event block
 
     def generator(self, entity: int = 0) -> np.random.Generator:
         """The generator positioned in the block of (today, ``entity``)."""
@@ -91,6 +93,11 @@ class Decision:
     def event(self, index: int) -> np.random.Generator:
         """The generator positioned in the block of the decision's ``index``-th event (any day)."""
         return self._at(int(EVENT_BLOCKS), index)
+
+    def next_event(self) -> np.random.Generator:
+        """The generator positioned in the block of the decision's next event (its first call: event 0)."""
+        self._events += 1
+        return self.event(self._events - 1)
 
     def _at(self, word: int, entity: int) -> np.random.Generator:
         block = (word, entity)

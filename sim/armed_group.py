@@ -18,7 +18,7 @@ Each day a group
 Events of each kind are a Poisson process whose rate changes day by day. They are drawn as waiting times (time
 rescaling: an Exp(1) budget of cumulative rate is spent day by day; an event happens when it runs out), so a day
 with no event costs no random number, and two scenarios with nearly the same rates see their events on nearly the
-same days (common random numbers). Placement draws by inverse transform, for the same reason. Choices are pure
+same days (common random numbers). Placement is an exponential race (``race``), for the same reason. Choices are pure
 functions so they can be tested directly.
 """
 
@@ -33,6 +33,7 @@ from pydantic import Field
 
 from sim.ied import lifetimes_days
 from sim.parameters import StrictModel, param, share
+from sim.streams import entity_code
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -113,19 +114,11 @@ def garrison_defence_factor(garrison: float, per_1000: float, maximum: float) ->
     return 1.0 - min(maximum, per_1000 * garrison / 1000.0)
 
 
-def pick(rng: np.random.Generator, weights: np.ndarray, size: int | None = None):
-    """Indices drawn with the given (unnormalised) weights by inverse transform: the same uniform picks the same
-    item when the weights move a little (common random numbers)."""
-    cumulative = np.cumsum(weights)
-    u = rng.random(size) * cumulative[-1]
-    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(weights) - 1)
-
-
 def race(rng: np.random.Generator, weights: np.ndarray) -> int:
     """An index drawn with the given (unnormalised) weights as the winner of an exponential race: each item gets an
-    Exp(1) draw divided by its weight and the smallest wins. Same chances as ``pick``, but when the weights change
-    the same numbers keep the same winner unless the change concerns it (``pick``'s inverse transform moves every
-    item after a changed one): a device stays where it was laid when surveillance moves others (streams.py)."""
+    Exp(1) draw divided by its weight and the smallest wins. Same chances as an inverse-transform draw, but when the
+    weights change the same numbers keep the same winner unless the change concerns it (inverse transform moves
+    every item after a changed one): a device stays where it was laid when surveillance moves others (streams.py)."""
     with np.errstate(divide="ignore"):
         return int(np.argmin(rng.exponential(size=len(weights)) / weights))
 
@@ -184,6 +177,7 @@ class ArmedGroup(mesa.Agent):
         self.ambush_arrivals = Arrivals(streams.decision(f"{group_id}.ambush_timing"))
         self.fire_arrivals = Arrivals(streams.decision(f"{group_id}.indirect_fire_timing"))
         self.assault_arrivals = Arrivals(streams.decision(f"{group_id}.complex_attack_timing"))
+        self.ambush_target = streams.decision(f"{group_id}.ambush_target")
         self.ambush_draws = streams.decision(f"{group_id}.ambush")
         self.fire_draws = streams.decision(f"{group_id}.indirect_fire")
         self.assault_draws = streams.decision(f"{group_id}.complex_attack")
@@ -216,8 +210,9 @@ class ArmedGroup(mesa.Agent):
     def attrite(self, sorties: int) -> None:
         self.capacity *= (1.0 - self.spec.air_attrition_per_sortie) ** sorties
 
-    def lay_ieds(self, surveillance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Segments (global indices) where devices are laid today, and how many days each lasts if not met.
+    def lay_ieds(self, surveillance: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Segments (global indices) where devices are laid today, how many days each lasts if not met, and their
+        codes (``IedField``).
 
         Devices the group would lay unwatched arrive as a Poisson process at the intended rate; surveillance
         deters some (each kept with the plan's laid share: thinning, the same process as one at the reduced rate).
@@ -229,20 +224,22 @@ class ArmedGroup(mesa.Agent):
         none = np.zeros(0, dtype=np.int64)
         intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
         if intended <= 0 or len(self.segments) == 0:
-            return none, none
+            return none, none, []
         laid_share, q = emplacement_plan(
             self.traffic, prior=s.traffic_prior, preference=s.traffic_preference,
             surveillance=surveillance[self.segments], deterrence=s.surveillance_deterrence,
             relocation=s.surveillance_relocation_share, area_weight=self.segment_weight,
         )
-        segments, lifetimes = [], []
+        segments, lifetimes, codes = [], [], []
         for _ in range(self.ied_arrivals.today(intended)):
+            code = entity_code(self.group_id, self.laying.events)   # this candidate: the group's k-th
             rng = self.laying.next_event()
             if rng.random() >= laid_share:
                 continue                                      # deterred by surveillance
             segments.append(self.segments[race(rng, q)])
             lifetimes.append(lifetimes_days(rng, 1, self.model.params.ieds.decay_per_day)[0])
-        return np.array(segments, dtype=np.int64), np.array(lifetimes, dtype=np.int64)
+            codes.append(code)
+        return np.array(segments, dtype=np.int64), np.array(lifetimes, dtype=np.int64), codes
 
     def plan_attacks(self) -> None:
         """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""

@@ -2,8 +2,11 @@
 
 The group decides how many attacks it mounts today (``armed_group.py``); this module resolves each one with the
 group's own random numbers (decisions ``<group>.ambush``, ``<group>.indirect_fire``, ``<group>.complex_attack``, a
-block per event: the group's k-th ambush draws the same numbers in every scenario, ``streams.py``): the target,
-close air support (``AirSupport.close_support``), and the casualties.
+block per event: the group's k-th attack draws the same numbers in every scenario, ``streams.py``): the target,
+close air support (``AirSupport.close_support``), and the casualties. The target of an ambush is an exponential race
+among today's convoys and patrols in the area, each drawing from its own block of ``<group>.ambush_target`` (keyed by
+the day and the convoy or the patrolling camp), so that the same convoy is hit in two scenarios that both have it on
+the road, whatever other traffic they have.
 
 - Ambush: on a convoy or a patrol, in proportion to the ambush rate each kind of traffic carries
   (``armed_group.plan_ambushes``): a convoy on the road in the group's area today, weighted by the sector-weighted
@@ -23,8 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.air_support import air_support_factor
-from sim.armed_group import camp_attack_weights, garrison_defence_factor, pick, race
-from sim.incidents import at_camp, at_segment, clustered_deaths
+from sim.armed_group import camp_attack_weights, garrison_defence_factor, race
+from sim.incidents import at_camp, at_segment, clustered_deaths, poisson_count, thinned
+from sim.streams import entity_code
 
 
 class Attacks:
@@ -48,38 +52,58 @@ class Attacks:
 
     def ambush(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = group.ambush_draws.next_event()   # the group's k-th attack of this kind
-        convoys, convoy_km = [], []
+        targets = []                                  # (weight, block, convoy or None, its segments or camp)
         for convoy in m.logistics.convoys:
             mine = convoy.today_segments[self.segment_group[convoy.today_segments] == group.group_id]
             if len(mine):
-                convoys.append((convoy, mine))
-                convoy_km.append(float(m.roads.length_km[mine] @ group.segment_weight_of(mine)))
-        camps = [(i, c) for i, c in enumerate(m.camps) if c in group.camps and c.open
-                 and m.patrols.km_by_camp[i] > 0]
-        patrol_km = [m.patrols.km_by_camp[i] * group.camp_weight[c.name] for i, c in camps]
-        on_convoys = sum(convoy_km) * spec.ambushes_per_1000_convoy_km
-        on_patrols = sum(patrol_km) * spec.ambushes_per_1000_patrol_km
-        if on_convoys + on_patrols <= 0:
+                km = float(m.roads.length_km[mine] @ group.segment_weight_of(mine))
+                targets.append((km * spec.ambushes_per_1000_convoy_km, convoy.key, convoy, mine))
+        for i, camp in enumerate(m.camps):
+            if camp in group.camps and camp.open and m.patrols.km_by_camp[i] > 0:
+                km = m.patrols.km_by_camp[i] * group.camp_weight[camp.name]
+                targets.append((km * spec.ambushes_per_1000_patrol_km, entity_code("patrol", camp.name), None, camp))
+        target = self._race(group.ambush_target, [t[:2] for t in targets])
+        if target is None:
             return
-        convoy = None
-        if rng.random() * (on_convoys + on_patrols) < on_convoys:
-            convoy, segs = convoys[int(pick(rng, np.array(convoy_km)))]
-            where = at_segment(m, int(segs[int(rng.integers(len(segs)))]), group.group_id)
-            exposed, contingent, camp, target = convoy.persons, convoy.contingent, convoy.camp, "convoy"
+        _, block, convoy, place = targets[target]
+        pick_rng = group.ambush_target.generator(block)   # the winner's block, where its race draw left it
+        if convoy is not None:
+            where = at_segment(m, int(place[int(pick_rng.integers(len(place)))]), group.group_id)
+            exposed, contingent, camp, kind = convoy.persons, convoy.contingent, convoy.camp, "convoy"
             convoy.ambushed()
         else:
-            _, camp = camps[int(pick(rng, np.array(patrol_km)))]
+            camp = place
             where = at_camp(camp, group.group_id)
-            exposed, contingent, target = m.params.patrols.persons_per_patrol, camp.pick_contingent(rng), "patrol"
+            exposed, contingent, kind = m.params.patrols.persons_per_patrol, camp.pick_contingent(pick_rng), "patrol"
+        rng, incident = self._next(group.ambush_draws)   # the group's k-th ambush: its casualties
         support, factor = self._support(where.lat, where.lon, group)
-        killed = min(int(rng.binomial(clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion),
-                                      factor)), int(exposed))
-        wounded = min(int(rng.poisson(spec.ambush_wounded_mean * factor)), int(exposed) - killed)
-        deaths = m.incidents.record(kind="ambush", target=target, where=where, contingent=contingent, killed=killed,
-                                    wounded=wounded, camp=camp, support=support)
+        killed = min(thinned(rng, clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion),
+                             factor), int(exposed))
+        wounded = min(poisson_count(rng, spec.ambush_wounded_mean * factor), int(exposed) - killed)
+        deaths = m.incidents.record(kind="ambush", target=kind, where=where, contingent=contingent, killed=killed,
+                                    wounded=wounded, camp=camp, incident=incident, support=support)
         if convoy is not None:
-            convoy.casualties(killed, deaths, wounded, rng)
+            convoy.casualties(killed, deaths, wounded, incident)
+
+    @staticmethod
+    def _next(decision) -> tuple[np.random.Generator, int]:
+        """The block of the group's next attack of one kind, and the attack's code (``Incidents.record``)."""
+        code = entity_code(decision.name, decision.events)
+        return decision.next_event(), code
+
+    @staticmethod
+    def _race(decision, candidates: list[tuple[float, int]]) -> int | None:
+        """The index of the candidate (weight, block) that wins today's exponential race, each candidate drawing
+        from its own block of ``decision`` (``streams.py``): a convoy that is on the road in both scenarios keeps
+        its number, so the same convoy is ambushed unless the change concerns it or a closer rival. None when no
+        candidate has weight."""
+        best, best_time = None, float("inf")
+        for index, (weight, block) in enumerate(candidates):
+            if weight > 0:
+                time = decision.generator(block).exponential() / weight
+                if time < best_time:
+                    best, best_time = index, time
+        return best
 
     def _target_camp(self, group, rng, prefer_small: bool):
         """The camp attacked: an exponential race over every camp of the theatre (weight 0 for those closed, empty or
@@ -99,21 +123,22 @@ class Attacks:
 
     def indirect_fire(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = group.fire_draws.next_event()   # the group's k-th attack of this kind
+        rng, incident = self._next(group.fire_draws)   # the group's k-th attack of this kind
         camp = self._target_camp(group, rng, prefer_small=False)
         if camp is None:
             return
         exposed = int(camp.persons)
-        killed = min(int(rng.poisson(spec.indirect_fire_killed_mean)), exposed)
-        wounded = min(int(rng.poisson(spec.indirect_fire_wounded_mean)), exposed - killed)
+        killed = min(poisson_count(rng, spec.indirect_fire_killed_mean), exposed)
+        wounded = min(poisson_count(rng, spec.indirect_fire_wounded_mean), exposed - killed)
         if killed == 0 and wounded == 0:
             return                                    # harmless shelling: not logged as an incident
         m.incidents.record(kind="indirect_fire", target="camp", where=at_camp(camp, group.group_id),
-                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp)
+                           contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp,
+                           incident=incident)
 
     def complex_attack(self, group) -> None:
         m, spec = self.model, group.spec
-        rng = group.assault_draws.next_event()   # the group's k-th attack of this kind
+        rng, incident = self._next(group.assault_draws)   # the group's k-th attack of this kind
         camp = self._target_camp(group, rng, prefer_small=True)
         if camp is None:
             return
@@ -121,8 +146,8 @@ class Attacks:
         support, factor = self._support(camp.lat, camp.lon, group)
         factor *= garrison_defence_factor(camp.persons, spec.garrison_defence_per_1000, spec.garrison_defence_max)
         base = clustered_deaths(rng, spec.complex_attack_killed_mean, spec.complex_attack_killed_dispersion)
-        killed = min(int(rng.binomial(base, factor)), exposed)
-        wounded = min(int(rng.poisson(base * spec.complex_attack_wounded_per_killed * factor)), exposed - killed)
+        killed = min(thinned(rng, base, factor), exposed)
+        wounded = min(poisson_count(rng, base * spec.complex_attack_wounded_per_killed * factor), exposed - killed)
         m.incidents.record(kind="complex_attack", target="camp", where=at_camp(camp, group.group_id),
                            contingent=camp.pick_contingent(rng), killed=killed, wounded=wounded, camp=camp,
-                           support=support)
+                           incident=incident, support=support)

@@ -28,6 +28,7 @@ from sim.ied import detection_probability, detonation
 from sim.incidents import at_segment
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
+from sim.streams import entity_code
 
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
 
@@ -178,73 +179,99 @@ class Convoy(mesa.Agent):
         if len(segs):
             m.recorder.add("convoy_km", float(m.roads.length_km[segs].sum()))
             m.passes_today[segs] += 1.0
-            self._meet_ieds(segs)
+            self._meet_ieds(first, segs)
         if self.vehicles > 0 and self.clock >= self.total_days and self.held_days <= 0:
             self._arrive()
 
-    def _meet_ieds(self, segs: np.ndarray) -> None:
+    def _meet_ieds(self, first: int, segs: np.ndarray) -> None:
+        """Devices met on today's segments (``segs`` = ``route[first:...]``).
+
+        Random numbers by what happens, not by when (``streams.py``): whether the passage of leg i of the route meets
+        a device is drawn in the block of (this convoy, direction, i, the device), and each device met draws from its own
+        block (``IedField.outcome``) whether it is found and, if not, what it does. A convoy held a day longer in one
+        scenario, or a device found here that went off there, leaves the luck of the convoy's later legs and of
+        every other device unchanged."""
         m = self.model
         p, c = m.params.ieds, m.params.convoys
-        if not m.ieds.count[segs].any():
+        on_road = m.ieds.count[segs]
+        if not on_road.any():
             return
         p_detect = detection_probability(
             base=p.base_detection_probability, training=self.profile.counter_ied_training,
             training_bonus=p.training_detection_bonus, clearance=self.clearance,
             clearance_bonus=p.clearance_detection_bonus, surveillance=m.air.surveillance[segs],
             surveillance_bonus=p.surveillance_detection_bonus, maximum=p.max_detection_probability)
-        rng = m.logistics.ied_draws.generator(self.key)          # this convoy's encounters today
-        found, detonated = m.ieds.meet(segs, meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle),
-                                       p_detect, rng)
+        p_meet = meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle)
+        draws = m.logistics.ied_draws
         record = m.recorder
-        for i in np.flatnonzero(found + detonated):
-            s = int(segs[i])
+        for i in np.flatnonzero(on_road).tolist():
+            s, leg = int(segs[i]), first + i
+            passage = (self.key, self.turned_back, leg)
+            devices = m.ieds.meet_on(s, p_meet, lambda code: draws.event(entity_code(*passage, code)).random())
+            if not devices:
+                continue
             where = at_segment(m, s, m.attacks.segment_group[s])
-            met = int(found[i] + detonated[i])
-            record.add("ied_met", met)
-            m.posture.ied_event(s, met)
-            self.tally["ied_met"] += met
-            for _ in range(int(found[i])):
-                record.add("ied_found", 1)
-                self.tally["ied_found"] += 1
-                self.held_days += c.hold_days_after_find
-                m.incidents.record(kind="ied_found", target="convoy", where=where, contingent=self.contingent,
-                                   killed=0, wounded=0, camp=self.camp)
-            for _ in range(int(detonated[i])):
-                record.add("ied_detonated", 1)
-                on_truck = rng.random() < self.trucks / max(1, self.vehicles)
-                civilian = self.contracted and on_truck
-                exposed = self.civilians if civilian else self.persons
-                killed, wounded, protected = detonation(rng, p, 0.0 if civilian else self.profile.vehicle_protection_share,
-                                                        exposed)
-                p_loss = c.vehicle_loss_probability
-                if protected:
-                    p_loss *= 1.0 - p.protection_casualty_reduction
-                if rng.random() < p_loss:
-                    lost = self.lose_vehicles(1, truck=on_truck)
-                    record.add("vehicles_lost", lost)
-                    self.tally["vehicles_lost"] += lost
-                self._hit(c.hold_days_after_detonation)
-                if civilian:
-                    self.civilians -= killed
-                    record.add("contractor_casualties", killed + wounded)
-                    m.incidents.record(kind="ied_detonation", target="convoy", where=where, contingent=self.contingent,
-                                       killed=0, wounded=0, camp=self.camp, contractors=killed + wounded)
+            record.add("ied_met", len(devices))
+            m.posture.ied_event(s, len(devices))
+            self.tally["ied_met"] += len(devices)
+            for device in devices:
+                rng = m.ieds.outcome(device)
+                if rng.random() < p_detect[i]:
+                    record.add("ied_found", 1)
+                    self.tally["ied_found"] += 1
+                    self.held_days += c.hold_days_after_find
+                    m.incidents.record(kind="ied_found", target="convoy", where=where, contingent=self.contingent,
+                                       killed=0, wounded=0, camp=self.camp, incident=device)
                 else:
-                    deaths = m.incidents.record(kind="ied_detonation", target="convoy", where=where,
-                                                contingent=self.contingent, killed=killed, wounded=wounded,
-                                                camp=self.camp)
-                    self.casualties(killed, deaths, wounded, rng)
+                    self._detonation(rng, where, device)
 
-    def casualties(self, killed: int, deaths: int, wounded: int, rng: np.random.Generator) -> None:
+    def _detonation(self, rng: np.random.Generator, where, device: int) -> None:
+        """The device ``device`` goes off under one of the convoy's vehicles (a truck or an escort, in proportion).
+
+        ``rng`` is the device's block, already past its detection draw. The draws whose number is fixed (which
+        vehicle, whether it is lost) come before the casualty counts, whose number of draws varies with their
+        means, so that a change in protection does not shift them."""
+        m = self.model
+        p, c = m.params.ieds, m.params.convoys
+        record = m.recorder
+        record.add("ied_detonated", 1)
+        on_truck = rng.random() < self.trucks / max(1, self.vehicles)
+        loss_draw = rng.random()
+        civilian = self.contracted and on_truck
+        exposed = self.civilians if civilian else self.persons
+        killed, wounded, protected = detonation(rng, p, 0.0 if civilian else self.profile.vehicle_protection_share,
+                                                exposed)
+        p_loss = c.vehicle_loss_probability
+        if protected:
+            p_loss *= 1.0 - p.protection_casualty_reduction
+        if loss_draw < p_loss:
+            lost = self.lose_vehicles(1, truck=on_truck)
+            record.add("vehicles_lost", lost)
+            self.tally["vehicles_lost"] += lost
+        self._hit(c.hold_days_after_detonation)
+        if civilian:
+            self.civilians -= killed
+            record.add("contractor_casualties", killed + wounded)
+            m.incidents.record(kind="ied_detonation", target="convoy", where=where, contingent=self.contingent,
+                               killed=0, wounded=0, camp=self.camp, incident=device, contractors=killed + wounded)
+        else:
+            deaths = m.incidents.record(kind="ied_detonation", target="convoy", where=where,
+                                        contingent=self.contingent, killed=killed, wounded=wounded, camp=self.camp,
+                                        incident=device)
+            self.casualties(killed, deaths, wounded, device)
+
+    def casualties(self, killed: int, deaths: int, wounded: int, incident: int) -> None:
         """An attack's casualties among the convoy's personnel: the killed leave it (passengers among them in
-        proportion), the tally grows; with any casualties a resupply or rotation convoy may turn back."""
+        proportion), the tally grows; with any casualties a resupply or rotation convoy may turn back (decision
+        ``convoys.turn_back``, in the incident's block)."""
         if deaths and self.persons > 0:
             self.passengers -= min(self.passengers, deaths * self.passengers / self.persons)
         self.persons = max(0.0, self.persons - killed)
         self.tally["killed"] += deaths
         self.tally["wounded"] += wounded
+        m = self.model
         if ((deaths or wounded) and self.kind != "withdrawal" and not self.turned_back
-                and rng.random() < self.model.params.convoys.turn_back_probability):
+                and m.logistics.turn_back_draws.event(incident).random() < m.params.convoys.turn_back_probability):
             self.turn_back()
 
     def _hit(self, hold_days: float) -> None:

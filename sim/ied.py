@@ -14,10 +14,11 @@ other days saw (``streams.py``) and costs nothing on quiet days.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
-from sim.incidents import clustered_deaths
+from sim.incidents import clustered_deaths, poisson_count
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
 
@@ -111,7 +112,7 @@ def detonation(rng: np.random.Generator, params: IedParams, protection: float, e
                                                wounded_mean=params.wounded_per_detonation, protected=protected,
                                                protection_reduction=params.protection_casualty_reduction)
     killed = min(clustered_deaths(rng, k_mean, params.killed_dispersion), int(exposed))
-    wounded = min(int(rng.poisson(w_mean)), int(exposed) - killed)
+    wounded = min(poisson_count(rng, w_mean), int(exposed) - killed)
     return killed, wounded, protected
 
 
@@ -124,29 +125,42 @@ def lifetimes_days(rng: np.random.Generator, n: int, daily_loss: float) -> np.nd
 
 
 class IedField:
-    """Devices on the road network: ``count[s]`` devices on segment s, each with the day it would decay.
+    """Devices on the road network: ``count[s]`` devices on segment s, each with the day it would decay and a stable
+    code (who laid it, and as which of their devices).
 
     Devices on one segment are interchangeable: lifetimes are memoryless, so which of a segment's devices is met
-    does not change how long the others last; the field removes the one laid first."""
+    does not change how long the others last; the field removes the one laid first.
 
-    def __init__(self, n_segments: int, params: IedParams):
+    What a device does when met (found, or how many it kills) comes from its own block of the decision
+    ``ieds.device`` (``outcome``, ``streams.py``): the same device has the same luck whichever convoy or patrol
+    meets it, on whatever day. A counterfactual that holds a convoy a day, or deters a device onto another road,
+    then changes who is hit, not how hard."""
+
+    def __init__(self, n_segments: int, params: IedParams, outcomes):
         self.params = params
+        self.outcomes = outcomes                                              # the decision ieds.device
         self.count = np.zeros(n_segments, dtype=np.int64)
         self._on_segment: list[list[int]] = [[] for _ in range(n_segments)]   # device ids, oldest first
         self._segment: list[int] = []
+        self._code: list[int] = []
         self._alive: list[bool] = []
         self._expiring: dict[int, list[int]] = defaultdict(list)              # day -> device ids
 
-    def lay(self, segments: np.ndarray, lifetimes: np.ndarray, day: int) -> None:
+    def lay(self, segments: np.ndarray, lifetimes: np.ndarray, codes: list[int], day: int) -> None:
         """Add one device on each listed segment (a segment may be listed several times) lasting the given days
-        (``lifetimes_days``) unless met."""
-        for s, life in zip(segments.tolist(), lifetimes.tolist()):
+        (``lifetimes_days``) unless met; ``codes`` name the devices (``streams.entity_code``)."""
+        for s, life, code in zip(segments.tolist(), lifetimes.tolist(), codes):
             device = len(self._segment)
             self._segment.append(s)
+            self._code.append(code)
             self._alive.append(True)
             self._on_segment[s].append(device)
             self._expiring[day + life].append(device)
             self.count[s] += 1
+
+    def outcome(self, code: int) -> np.random.Generator:
+        """The random numbers of what the device ``code`` does when met (found or not, casualties)."""
+        return self.outcomes.event(code)
 
     def decay(self, day: int) -> None:
         """Remove the devices whose lifetime ends today."""
@@ -160,23 +174,18 @@ class IedField:
         self._on_segment[s].remove(device)
         self.count[s] -= 1
 
-    def meet(self, segments: np.ndarray, p_meet, p_detect, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Devices met on ``segments``: returns (found, detonated) per listed segment, removed from the field.
+    def meet_on(self, segment: int, p_meet: float, uniform: Callable[[int], float]) -> list[int]:
+        """Devices met on one segment by one passage: those whose number ``uniform(code)`` (the passage's draw for
+        that device) is below ``p_meet``. Returns their codes, removed from the field (the caller draws what each
+        does from ``outcome``).
 
-        ``p_detect`` may be a function of no arguments, evaluated only when a device is met (it is costly for
-        patrols and rarely needed)."""
-        on_road = self.count[segments]
-        if not on_road.any():
-            zeros = np.zeros(len(segments), dtype=np.int64)
-            return zeros, zeros
-        met = rng.binomial(on_road, p_meet)
-        if not met.any():
-            return met, met
-        found = rng.binomial(met, p_detect() if callable(p_detect) else p_detect)
-        for s, n in zip(segments[met > 0].tolist(), met[met > 0].tolist()):
-            for device in self._on_segment[s][:n]:
-                self._remove(device)
-        return found, met - found
+        A number per device, not a count for the segment: whether the passage meets device A does not depend on
+        which other devices lie there (in a counterfactual that deters device B onto another road, A is met or
+        missed as before)."""
+        met = [device for device in self._on_segment[segment] if uniform(self._code[device]) < p_meet]
+        for device in met:
+            self._remove(device)
+        return [self._code[device] for device in met]
 
     @property
     def emplaced(self) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.results import Result
 
@@ -88,6 +89,11 @@ DEATH_RESULT = {"ied_detonation": "deaths_ied", "ambush": "deaths_ambush", "indi
                 "complex_attack": "deaths_complex_attack"}
 
 
+# Casualty counts are drawn by inverse transform, one uniform each (scipy's quantile functions). Why: two scenarios
+# pairing the same incident (the same device, the same ambush) then draw the same uniform, and a lower mean gives a
+# count no larger, instead of an unrelated one; and every count takes one number, so the draws after it stay in
+# place whatever the mean (numpy's samplers take a varying number: streams.py).
+
 def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -> int:
     """Deaths in one incident: negative binomial with mean ``mean`` and shape ``dispersion`` (k).
 
@@ -95,9 +101,22 @@ def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -
     spreads the same mean over many one-death incidents; a small k makes most incidents harmless and a few deadly
     (variance mean + mean^2 / k).
     """
+    u = rng.random()
     if mean <= 0:
         return 0
-    return int(rng.negative_binomial(dispersion, dispersion / (dispersion + mean)))
+    return max(0, int(stats.nbinom.ppf(u, dispersion, dispersion / (dispersion + mean))))
+
+
+def poisson_count(rng: np.random.Generator, mean: float) -> int:
+    """A Poisson count with mean ``mean`` (e.g. the wounded of an incident), from one uniform."""
+    u = rng.random()
+    return max(0, int(stats.poisson.ppf(u, mean))) if mean > 0 else 0
+
+
+def thinned(rng: np.random.Generator, n: int, share: float) -> int:
+    """How many of ``n`` remain when each is kept with ``share`` (binomial), from one uniform."""
+    u = rng.random()
+    return max(0, int(stats.binom.ppf(u, n, share))) if n > 0 and share > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -120,10 +139,14 @@ class Incidents:
         self.rows: list[tuple] = []
 
     def record(self, *, kind: str, target: str, where: Where, contingent: str, killed: int, wounded: int, camp,
-               support: float = float("nan"), contractors: int = 0) -> int:
-        """Record one incident among ``camp``'s personnel; returns its hostile deaths (killed + died of wounds)."""
+               incident: int, support: float = float("nan"), contractors: int = 0) -> int:
+        """Record one incident among ``camp``'s personnel; returns its hostile deaths (killed + died of wounds).
+
+        ``incident`` is a stable code of what happened (the device that went off, a group's k-th ambush: see
+        ``incident_code``): who dies of wounds is drawn in its block, so the same incident on another day or under
+        another convoy in a counterfactual has the same luck (``streams.py``)."""
         m, record = self.model, self.model.recorder
-        care = m.medical.evacuate(where.lat, where.lon, wounded, m.profile(contingent).medical_capability)
+        care = m.medical.evacuate(where.lat, where.lon, wounded, m.profile(contingent).medical_capability, incident)
         deaths = killed + care.died
         record.add("killed_in_action", killed)
         record.add("died_of_wounds", care.died)

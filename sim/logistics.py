@@ -97,7 +97,8 @@ class Logistics:
         self._timetables: dict[tuple, tuple[np.ndarray, float]] = {}
         self.dispatch_draws = model.streams.decision("convoys.dispatch")
         self.ied_draws = model.streams.decision("convoys.ied")
-        self._sent_today: dict[tuple[str, str, str], int] = {}     # convoys sent today per (kind, origin, destination)
+        self.turn_back_draws = model.streams.decision("convoys.turn_back")
+        self._sent: dict[tuple[str, str, str], int] = {}     # convoys sent so far per (kind, origin, destination)
         hubs = [h for h in model.params.camps.resupply_hubs if h in model.theatre.camps]
         self.trucks_free = {h: params.trucks_per_hub for h in hubs}
         self._trucks_back: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -107,7 +108,6 @@ class Logistics:
 
     # --- the day ----------------------------------------------------------------------------------------------
     def new_day(self) -> None:
-        self._sent_today.clear()
         for hub, trucks in self._trucks_back.pop(self.model.day, ()):
             self.trucks_free[hub] += trucks
         for hub in self.dispatched_t:
@@ -161,18 +161,20 @@ class Logistics:
         trucks = max(1, math.ceil(cargo_t / c.tonnes_per_truck - 1e-9) + math.ceil(passengers / c.passengers_per_truck - 1e-9))
         per_convoy = max_trucks or c.max_trucks_per_convoy
         n_convoys = math.ceil(trucks / per_convoy)
-        # Draws and identities by what is sent, not by a running count (streams.py): the first convoy of today's
-        # resupply Gao-Kidal is the same convoy, meeting the same luck, whatever else was sent.
+        # Draws and identities by what is sent, not by the day or a running count of everything (streams.py): the
+        # n-th resupply convoy Gao-Kidal is the same convoy, with the same escort and luck, whatever else was sent
+        # and if stocks made it leave a few days earlier or later.
         move = (kind, origin, destination)
-        rng = self.dispatch_draws.generator(entity_code(*move))
-        first = self._sent_today.get(move, 0)
-        self._sent_today[move] = first + n_convoys
+        first = self._sent.get(move, 0)
+        self._sent[move] = first + n_convoys
         sent = []
         for i in range(n_convoys):
             share = 1.0 / n_convoys
             size = min(per_convoy, math.ceil(trucks * share))
             self._numbers += 1
-            convoy = Convoy(m, number=self._numbers, key=entity_code(m.day, *move, first + i), kind=kind,
+            key = entity_code(*move, first + i)
+            rng = self.dispatch_draws.event(key)                  # this convoy's escort, clearance and drivers
+            convoy = Convoy(m, number=self._numbers, key=key, kind=kind,
                             origin=origin, destination=destination, camp=camp, route=route, trucks=size,
                             passengers=passengers * share, cargo_t=cargo_t * share,
                             contingent=camp.pick_contingent(rng), clearance=bool(rng.random() < c.route_clearance_share),

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.incidents import thinned
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
 from sim.roads import km_between
-from sim.streams import entity_code
 
 MINUTES_PER_HOUR = 60.0
 MINUTES_1H, MINUTES_2H = 60.0, 120.0
@@ -134,9 +134,10 @@ class MedicalChain:
             units.append((gao.lat, gao.lon))
         return units
 
-    def evacuate(self, lat: float, lon: float, wounded: int, capability: float) -> Care:
+    def evacuate(self, lat: float, lon: float, wounded: int, capability: float, incident: int) -> Care:
         """Evacuate the wounded of one incident to the nearest surgical unit, by road or the fastest medevac flight
-        that may fly, and draw who dies of wounds."""
+        that may fly, and draw who dies of wounds from the incident's own block (``incident``: its code, see
+        ``Incidents.record``)."""
         if wounded <= 0:
             return Care(0, float("nan"), float("nan"), None, "")
         med, record = self.params, self.model.recorder
@@ -159,7 +160,7 @@ class MedicalChain:
                             time_constant_minutes=med.dow_time_constant_minutes,
                             in_care_probability=med.dow_in_care_probability,
                             medical_capability=capability, capability_effect=med.medical_capability_effect)
-        died = int(self.deaths.generator(entity_code(lat, lon)).binomial(wounded, p))   # this incident's draw
+        died = thinned(self.deaths.event(incident), wounded, p)   # this incident's draw, whatever day it falls on
         met = reach <= MINUTES_1H and minutes <= MINUTES_2H
         if minutes <= MINUTES_1H:
             record.add("wounded_in_surgery_1h", wounded)

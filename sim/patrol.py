@@ -18,8 +18,6 @@ of the best-placed camp, min(1, camp patrol-km / ``reference_patrol_km_per_day``
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from sim.ied import detection_probability, detonation, meet_probability
@@ -27,6 +25,7 @@ from sim.incidents import at_segment
 from sim.parameters import StrictModel, param
 from sim.results import Result
 from sim.roads import km_between
+from sim.streams import entity_code
 
 RESULTS = (
     Result("patrol_km", "km", "Patrol distance", "Kilometres driven by patrols.", daily=True),
@@ -191,34 +190,37 @@ class PatrolNetwork:
 
         detect = None
 
-        def p_detect_at(i: int) -> np.ndarray:                          # computed once, when a device is met
+        def p_detect_at(i: int) -> float:                                # computed once, when a device is met
             nonlocal detect
             if detect is None:
                 detect = p_detect()
-            return detect[i:i + 1]
+            return float(detect[i])
 
         record = m.recorder
         for i, s in enumerate(segs.tolist()):
             # Each segment its own luck today (streams.py): which other segments were patrolled, which differs
             # between scenarios as the posture moves, does not change what is met here.
-            rng = self.ied_draws.generator(s)
-            found, detonated = m.ieds.meet(segs[i:i + 1], p_meet[i:i + 1], partial(p_detect_at, i), rng)
-            met = int(found[0] + detonated[0])
-            if not met:
+            devices = m.ieds.meet_on(s, float(p_meet[i]),
+                                     lambda code: self.ied_draws.generator(entity_code(s, code)).random())
+            if not devices:
                 continue
+            rng = self.ied_draws.generator(s)                           # who was patrolling there
+            met = len(devices)
             weights = camp_km()[:, i]
             camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])
             record.add("ied_met", met)
             m.posture.ied_event(s, met)
-            for _ in range(int(found[0])):
-                record.add("ied_found", 1)
-                m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
-                                   killed=0, wounded=0, camp=camp)
-            for _ in range(int(detonated[0])):
+            for device in devices:                                      # each device its own luck (IedField)
+                luck = m.ieds.outcome(device)
+                if luck.random() < p_detect_at(i):
+                    record.add("ied_found", 1)
+                    m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
+                                       killed=0, wounded=0, camp=camp, incident=device)
+                    continue
                 record.add("ied_detonated", 1)
-                killed, wounded, _ = detonation(rng, p.ieds, m.profile(contingent).vehicle_protection_share,
+                killed, wounded, _ = detonation(luck, p.ieds, m.profile(contingent).vehicle_protection_share,
                                                 p.patrols.persons_per_patrol)
                 m.incidents.record(kind="ied_detonation", target="patrol", where=where, contingent=contingent,
-                                   killed=killed, wounded=wounded, camp=camp)
+                                   killed=killed, wounded=wounded, camp=camp, incident=device)

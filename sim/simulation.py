@@ -73,7 +73,7 @@ class PeacekeepingModel(mesa.Model):
         self.recorder = Recorder(self.dates, REGISTRY)
         self.profiles = contingent.profiles(self.theatre.contingents, p.contingents)
         self.roads = build_roads(self.theatre, p.roads.segment_max_km)
-        self.ieds = IedField(self.roads.n, p.ieds)
+        self.ieds = IedField(self.roads.n, p.ieds, self.streams.decision("ieds.device"))
         self.own_traffic = np.zeros(self.roads.n)
         self.passes_today = np.zeros(self.roads.n)
         self.own_memory = math.exp(-1.0 / p.air_support.surveillance_priority_memory_days)
@@ -221,9 +221,9 @@ class PeacekeepingModel(mesa.Model):
             group.ambushes_today = group.fire_today = group.assaults_today = 0
             if not group.acting():
                 continue
-            laid, lifetimes = group.lay_ieds(self.air.surveillance)   # yesterday's air picture
+            laid, lifetimes, codes = group.lay_ieds(self.air.surveillance)   # yesterday's air picture
             if len(laid):
-                self.ieds.lay(laid, lifetimes, self.day)
+                self.ieds.lay(laid, lifetimes, codes, self.day)
                 self.recorder.add("ied_laid", len(laid))
             group.plan_attacks()
 

@@ -17,13 +17,17 @@ their own slot in it):
 
   - ``generator()``: the block of (today, no entity); set-up draws use day 0, simulated day d uses d + 1;
   - ``generator(entity)``: the block of (today, entity), for decisions taken for one of several things on the same
-    day (a convoy meeting devices, an incident's casualties). Entities are stable codes (``entity_code``) built from
-    what the thing is (route, departure day, its rank among convoys sent together), never from a running count, so
-    one more convoy does not shift the draws of the others;
-  - ``event(k)`` (``next_event()`` counts them): the block of the decision's k-th event, whatever day it falls on, for processes whose events
-    move in time between scenarios (the k-th waiting time of an arrival process, the k-th device a group lays):
-    with the same numbers for the same event, a higher rate brings the same events earlier instead of drawing
-    new ones (time rescaling).
+    day (a patrolled segment, a convoy that could be ambushed, a flight request). Entities are stable codes
+    (``entity_code``) built from what the thing is (a convoy: its move and its rank among the convoys of that
+    move; a device: the group that laid it and its rank among the group's devices), never from a running count of
+    everything, so one more convoy does not shift the draws of the others;
+  - ``event(k)`` (``next_event()`` counts them): the block of the decision's k-th event, whatever day it falls on,
+    for processes whose events move in time between scenarios (the k-th waiting time of an arrival process, the
+    k-th device a group lays): with the same numbers for the same event, a higher rate brings the same events
+    earlier instead of drawing new ones (time rescaling). ``event(entity_code(...))`` is likewise the block of one
+    thing whatever day it happens (a convoy's passage over leg i of its route, a device met, an incident's
+    wounded): a convoy held a day longer meets the rest of its road with the same luck, and a device does the same
+    damage whoever meets it.
 
   Switching blocks keeps the place reached in the one left until the end of the day, so a block used twice the
   same day continues where it stopped; a new day forgets them (an event block is used on one day).
@@ -93,6 +97,11 @@ class Decision:
     def event(self, index: int) -> np.random.Generator:
         """The generator positioned in the block of the decision's ``index``-th event (any day)."""
         return self._at(int(EVENT_BLOCKS), index)
+
+    @property
+    def events(self) -> int:
+        """Events drawn so far by ``next_event`` (the index of the next one)."""
+        return self._events
 
     def next_event(self) -> np.random.Generator:
         """The generator positioned in the block of the decision's next event (its first call: event 0)."""

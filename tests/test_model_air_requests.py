@@ -7,6 +7,7 @@ import pytest
 
 from sim.scenario import Scenario, load_scenario
 from sim.simulation import PeacekeepingModel, simulate
+from sim.streams import entity_code
 
 BASE = "scenarios/base.yaml"
 KIDAL = (18.44, 1.41)
@@ -93,13 +94,13 @@ def test_extra_draws_in_one_decision_leave_every_other_outcome_identical(monkeyp
     plain = simulate(sc, 4)
     original = medical.MedicalChain.evacuate
 
-    def noisy(self, lat, lon, wounded, capability):
-        out = original(self, lat, lon, wounded, capability)
-        self.deaths.generator().random(7)
-        return out
+    def noisy(self, lat, lon, wounded, capability, incident):
+        self.deaths.event(incident).random(7)          # the incident's block moves on: its deaths of wounds change
+        return original(self, lat, lon, wounded, capability, incident)
 
     monkeypatch.setattr(medical.MedicalChain, "evacuate", noisy)
     changed = simulate(sc, 4)
+    assert not changed.daily["died_of_wounds"].equals(plain.daily["died_of_wounds"])
     for column in ("ied_laid", "ied_found", "ied_detonated", "killed_in_action", "wounded", "convoys_sent",
                    "patrol_km"):
         assert changed.daily[column].equals(plain.daily[column]), column
@@ -115,7 +116,8 @@ def test_one_more_convoy_leaves_what_another_convoy_meets_unchanged():
         model.step()
         for origin, destination in (("Gao", "Kidal"), ("Gao", "Menaka")):
             route = np.repeat(model.roads.route(origin, destination), 5)         # five devices a segment
-            model.ieds.lay(route, np.full(len(route), 10**6), model.day)
+            model.ieds.lay(route, np.full(len(route), 10**6), [entity_code(origin, destination, i) for i in range(len(route))],
+                           model.day)
         if extra:
             model.logistics.dispatch(kind="resupply", origin="Gao", destination="Menaka", cargo_t=60.0,
                                      passengers=0.0, camp=model.camps_by_name["Menaka"], fleet=None)

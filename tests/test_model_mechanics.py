@@ -8,7 +8,7 @@ from sim.convoy import meet_probability_for, segment_start_days
 from sim.ied import (IedField, IedParams, detection_probability, detonation_casualty_means, lifetimes_days,
                      meet_probability)
 from sim.air_support import air_support_factor
-from sim.incidents import clustered_deaths
+from sim.incidents import clustered_deaths, poisson_count, thinned
 from sim.medical import air_medevac_minutes, ground_minutes, p_die_of_wounds
 from sim.roads import RoadParams, build_roads, speed_km_per_day
 from sim.streams import Streams, entity_code
@@ -101,10 +101,9 @@ def test_complex_attack_deaths_heavy_tailed_and_garrison_defends():
 
 def test_ied_field_never_negative_and_meet_removes():
     rng = np.random.default_rng(1)
-    field = IedField(5, IedParams(decay_per_day=0.0))
-    field.lay(np.array([0, 0, 1, 3]), lifetimes_days(rng, 4, 0.0), 0)
-    found, det = field.meet(np.array([0, 1, 2]), 1.0, 0.5, rng)
-    assert (found + det).tolist() == [2, 1, 0]
+    field = IedField(5, IedParams(decay_per_day=0.0), Streams(1).decision("ieds.device"))
+    field.lay(np.array([0, 0, 1, 3]), lifetimes_days(rng, 4, 0.0), [10, 11, 12, 13], 0)
+    assert [field.meet_on(s, 1.0, lambda code: rng.random()) for s in (0, 1, 2)] == [[10, 11], [12], []]
     assert (field.count >= 0).all()
     assert field.emplaced == 1
     assert meet_probability(0.4, 0) == 0 and meet_probability(0.4, 2) > meet_probability(0.4, 1)
@@ -112,9 +111,9 @@ def test_ied_field_never_negative_and_meet_removes():
 
 def test_devices_decay_on_their_drawn_day_and_met_ones_never_decay_twice():
     rng = np.random.default_rng(3)
-    field = IedField(3, IedParams(decay_per_day=0.05))
-    field.lay(np.array([0, 1, 2] * 200), lifetimes_days(rng, 600, 0.05), 0)
-    field.meet(np.array([0]), 1.0, 1.0, rng)                 # every device on segment 0 met and removed
+    field = IedField(3, IedParams(decay_per_day=0.05), Streams(1).decision("ieds.device"))
+    field.lay(np.array([0, 1, 2] * 200), lifetimes_days(rng, 600, 0.05), list(range(600)), 0)
+    field.meet_on(0, 1.0, lambda code: rng.random())         # every device on segment 0 met and removed
     alive = [field.emplaced]
     for day in range(1, 400):
         field.decay(day)
@@ -243,3 +242,46 @@ def test_a_day_repeats_its_draws_when_revisited():
     s.decision("x").generator().random()
     s.day = 2
     np.testing.assert_array_equal(s.decision("x").generator().random(4), first)
+
+
+def test_casualty_counts_take_one_number_each_and_a_lower_mean_never_gives_more():
+    """Inverse transform: the same numbers give counts ordered like their means, and the draws after a count stay
+    in place whatever its mean (numpy's samplers take a varying number of draws)."""
+    for seed in range(300):
+        counts = []
+        for scale in (1.0, 0.3):
+            rng = np.random.default_rng(seed)
+            counts.append((clustered_deaths(rng, 2.0 * scale, 0.5), poisson_count(rng, 3.0 * scale),
+                           thinned(rng, 8, 0.6 * scale), rng.random()))
+        (k_hi, w_hi, t_hi, after_hi), (k_lo, w_lo, t_lo, after_lo) = counts
+        assert k_lo <= k_hi and w_lo <= w_hi and t_lo <= t_hi
+        assert after_lo == after_hi
+    rng = np.random.default_rng(5)
+    wounded = np.array([poisson_count(rng, 3.0) for _ in range(4000)])
+    assert abs(wounded.mean() - 3.0) < 0.15 and abs(wounded.var() - 3.0) < 0.4
+
+
+def test_whether_a_passage_meets_a_device_does_not_depend_on_the_other_devices_there():
+    """A number per (passage, device): deterring device 2 onto another road leaves the fate of devices 1 and 3."""
+    numbers = {1: 0.9, 2: 0.1, 3: 0.2}
+    met = []
+    for codes in ([1, 2, 3], [1, 3]):
+        field = IedField(2, IedParams(decay_per_day=0.0), Streams(1).decision("ieds.device"))
+        field.lay(np.zeros(len(codes), dtype=np.int64), np.full(len(codes), 100), codes, 0)
+        met.append(field.meet_on(0, 0.5, numbers.__getitem__))
+    assert met == [[2, 3], [3]]
+
+
+def test_a_device_has_the_same_luck_whoever_meets_it_and_whenever():
+    """What a device does comes from its own block of ieds.device, on any day and after any other draws."""
+    def first_numbers(day: int, others: int) -> np.ndarray:
+        streams = Streams(8)
+        field = IedField(1, IedParams(), streams.decision("ieds.device"))
+        streams.day = day
+        for code in range(others):
+            field.outcome(1000 + code).random(3)
+        return field.outcome(entity_code("jnim", 17)).random(4)
+
+    reference = first_numbers(10, 0)
+    assert np.array_equal(first_numbers(400, 5), reference)
+    assert not np.array_equal(Streams(9).decision("ieds.device").event(entity_code("jnim", 17)).random(4), reference)

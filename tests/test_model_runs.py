@@ -168,7 +168,7 @@ def test_flight_refusals_lengthen_time_to_surgery_in_2023():
         for day in range(400):
             model.streams.day = 10_000 + day
             model.air.new_day()
-            minutes.append(model.medical.evacuate(17.4, 0.45, 1, 0.5).surgery_minutes)
+            minutes.append(model.medical.evacuate(17.4, 0.45, 1, 0.5, incident=day).surgery_minutes)
         return float(np.mean(minutes))
 
     assert mean_minutes("scenarios/withdrawal_2023.yaml") > mean_minutes("scenarios/cf_no_flight_refusals.yaml")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = 3
+SEED = 4
 
 
 def write_quarter_scenarios(folder: Path) -> tuple[Path, Path]:

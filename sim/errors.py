@@ -120,6 +120,11 @@ class ScenarioError(PkosimError):
         self.warnings = in_file_order(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Rebuilt from its problems, not from the message (the default): an error raised in a worker process must
+        # reach the parent whole, or the pool's result thread dies on it and the batch hangs.
+        return type(self), (self.problems, self.warnings)
+
     def lines(self) -> list[str]:
         """Every problem, then every warning, each in file order."""
         return [str(p) for p in self.problems + self.warnings]

@@ -244,3 +244,17 @@ def test_scenarios_pickle_as_data_and_rebuild_by_validation():
     assert type(copy.events["close_kidal"]) is type(scenario.events["close_kidal"])
     assert copy.air_support.providers["barkhane"] == scenario.air_support.providers["barkhane"]
     assert scenario.__reduce__()[0] is _rebuild
+
+
+def test_a_scenario_error_survives_pickling_whole(tmp_path):
+    """Errors raised in worker processes reach the parent by pickle: rebuilt from the message, a ScenarioError
+    crashed the pool's result thread and hung the batch."""
+    import pickle
+
+    path = tmp_path / "late.yaml"
+    path.write_text(f"extends: {Path('scenarios/base.yaml').resolve()}\nname: late\nstart: 2015-01-01\n"
+                    "end: 2024-12-30\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert copy.lines() == caught.value.lines() and "outside the theatre's data" in str(copy)

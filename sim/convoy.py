@@ -228,9 +228,8 @@ class Convoy(mesa.Agent):
     def _detonation(self, rng: np.random.Generator, where, device: int) -> None:
         """The device ``device`` goes off under one of the convoy's vehicles (a truck or an escort, in proportion).
 
-        ``rng`` is the device's block, already past its detection draw. The draws whose number is fixed (which
-        vehicle, whether it is lost) come before the casualty counts, whose number of draws varies with their
-        means, so that a change in protection does not shift them."""
+        ``rng`` is the device's block, already past its detection draw: which vehicle, whether it is lost, then
+        protection and the casualty counts (one number each, ``incidents.clustered_deaths``)."""
         m = self.model
         p, c = m.params.ieds, m.params.convoys
         record = m.recorder

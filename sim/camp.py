@@ -14,7 +14,9 @@ only essential moves. From ``withdrawal.lead_days`` before its closing date the 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from datetime import date, timedelta
+from itertools import accumulate
 
 import mesa
 import numpy as np
@@ -82,6 +84,9 @@ class Camp(mesa.Agent):
         self.lat, self.lon, self.sector = record.lat, record.lon, record.sector
         self.opens = record.opened
         self.hub = hub                     # None: this camp is a hub (supplied from outside)
+        # the road from the hub, None without one (hub and roads are fixed for the run, so looked up once)
+        self._hub_route = (model.roads.route(hub, self.name)
+                           if hub is not None and model.roads.connected(hub, self.name) else None)
         self.is_hub = False
         self.left_share: dict[str, float] = {}
         self._garrison: dict[str, float] = {}
@@ -95,6 +100,7 @@ class Camp(mesa.Agent):
         self.next_rotation_day = 0.0
         self.received_equipment_t = 0.0      # equipment other closing camps sent here
         self._use_t = 0.0
+        self._critical_t = self._reorder_t = 0.0
         self.withdrawal: Withdrawal | None = None
         self.finished = False
         self.open = False                    # set each morning (refresh_open) and on closing
@@ -127,12 +133,15 @@ class Camp(mesa.Agent):
     def garrison(self, troops: dict[str, float]) -> None:
         self._garrison = troops
         self._draw_names = [c for c, n in troops.items() if n > 0]
-        weights = np.array([troops[c] for c in self._draw_names])
-        self._draw_cumulative = np.cumsum(weights)
+        self._draw_cumulative = list(accumulate(troops[c] for c in self._draw_names))
         self.persons = float(sum(troops.values()))
         self.training = (sum(n * self.model.profile(c).counter_ied_training for c, n in troops.items()) / self.persons
                          if self.persons > 0 else 0.0)
-        self._use_t = self.persons * self.model.params.camps.supply_kg_per_person_day / KG_PER_TONNE
+        p = self.model.params.camps
+        self._use_t = self.persons * p.supply_kg_per_person_day / KG_PER_TONNE
+        # stock levels in tonnes that the daily step compares with (they change only with the garrison)
+        self._critical_t = p.critical_stock_days * self._use_t
+        self._reorder_t = p.reorder_stock_days * self._use_t
 
     def garrison_mix(self) -> dict[str, float]:
         """Share of the garrison by contingent."""
@@ -166,7 +175,7 @@ class Camp(mesa.Agent):
         if not names:
             return "unknown"
         u = rng.random() * self._draw_cumulative[-1]
-        return names[min(int(np.searchsorted(self._draw_cumulative, u, side="right")), len(names) - 1)]
+        return names[min(bisect_right(self._draw_cumulative, u), len(names) - 1)]
 
     def people_leave(self, people: float) -> None:
         """People leave the camp (every contingent in proportion)."""
@@ -194,14 +203,14 @@ class Camp(mesa.Agent):
     # --- daily ------------------------------------------------------------------------------------------------
     def step(self) -> None:
         """Consume, order resupply, rotate, and withdraw if closing (only called while open)."""
-        m, p = self.model, self.model.params.camps
-        use = self._use_t
+        m = self.model
+        use, reorder_t = self._use_t, self._reorder_t      # today's, before withdrawal moves change the garrison
         if not self.stocked:                     # first day open: fill the stock
-            self.stock_t = p.initial_stock_days * use
+            self.stock_t = m.params.camps.initial_stock_days * use
             self.stocked = True
         if self.hub is not None:
             self.stock_t = max(0.0, self.stock_t - use)
-            if self.stock_t < p.critical_stock_days * use:
+            if self.stock_t < self._critical_t:
                 m.recorder.add("camp_days_below_critical", 1)
         if self.withdrawal is None and m.today >= self.withdrawal_start:
             self.withdrawal = Withdrawal(m, self)
@@ -209,7 +218,7 @@ class Camp(mesa.Agent):
             self.withdrawal.step()
         if self.hub is None:
             return
-        if self.stock_t + self.en_route_t < p.reorder_stock_days * use:
+        if self.stock_t + self.en_route_t < reorder_t:
             self._order_supplies(use)
         if self.withdrawal is None and m.day >= self.next_rotation_day:
             self._rotate()
@@ -217,7 +226,7 @@ class Camp(mesa.Agent):
     def _order_supplies(self, use: float) -> None:
         """Stock and supplies on the road are below the reorder level: send a resupply convoy, or fly supplies in."""
         m, p = self.model, self.model.params.camps
-        route = m.roads.route(self.hub, self.name) if m.roads.connected(self.hub, self.name) else None
+        route = self._hub_route
         factor = m.posture.route_factor(self, route) if route is not None else 0.0
         blocked = route is None or m.host_state.convoys_held(self.hub) or factor <= m.params.posture.min_movement_factor
         if blocked and self.stock_t < p.critical_stock_days * use:
@@ -240,7 +249,7 @@ class Camp(mesa.Agent):
 
     def _rotate(self) -> None:
         m, p = self.model, self.model.params.camps
-        route = m.roads.route(self.hub, self.name) if m.roads.connected(self.hub, self.name) else None
+        route = self._hub_route
         if (m.posture.rotations_suspended() or m.host_state.convoys_held(self.hub) or route is None
                 or m.posture.route_factor(self, route) < m.params.posture.essential_only_below):
             self.next_rotation_day = m.day + ROTATION_RETRY_DAYS       # postponed

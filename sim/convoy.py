@@ -20,6 +20,7 @@ MINUSMA's.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 
 import mesa
 import numpy as np
@@ -144,7 +145,7 @@ class Convoy(mesa.Agent):
         speed, self.cover = model.posture.route_speed_and_cover(route)
         rainy = model.rainy
         self.start_days, self.total_days = model.logistics.timetable(origin, destination, rainy, speed)
-        self.durations = np.diff(np.append(self.start_days, self.total_days))
+        self._starts = self.start_days.tolist()     # the same, for bisect in the daily step (set with start_days)
         _, self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)
         self.depart_day = model.day
         self.clock = 0.0
@@ -171,9 +172,9 @@ class Convoy(mesa.Agent):
         if moving <= 0:
             self.today_segments = self.route[:0]
             return
-        first = int(np.searchsorted(self.start_days, self.clock, side="left"))
+        first = bisect_left(self._starts, self.clock)
         self.clock += moving
-        last = int(np.searchsorted(self.start_days, self.clock, side="left"))
+        last = bisect_left(self._starts, self.clock)
         segs = self.route[first:last]
         self.today_segments = segs
         if len(segs):
@@ -194,7 +195,7 @@ class Convoy(mesa.Agent):
         m = self.model
         p, c = m.params.ieds, m.params.convoys
         on_road = m.ieds.count[segs]
-        if not on_road.any():
+        if not np.count_nonzero(on_road):
             return
         p_detect = detection_probability(
             base=p.base_detection_probability, training=self.profile.counter_ied_training,
@@ -287,13 +288,14 @@ class Convoy(mesa.Agent):
 
     def turn_back(self) -> None:
         """Return to the origin the way it came: the clock runs back over the road already driven."""
-        done = int(np.searchsorted(self.start_days, self.clock, side="left"))
+        done = bisect_left(self._starts, self.clock)
         self.turned_back = True
         self.origin, self.destination = self.destination, self.origin
         self.route = self.route[:done][::-1]
-        self.durations = self.durations[:done][::-1]
-        self.start_days = np.concatenate(([0.0], np.cumsum(self.durations)[:-1]))
-        self.total_days = float(self.durations.sum())
+        durations = np.diff(np.append(self.start_days, self.total_days))[:done][::-1]
+        self.start_days = np.concatenate(([0.0], np.cumsum(durations)[:-1]))
+        self._starts = self.start_days.tolist()
+        self.total_days = float(durations.sum())
         self.clock = 0.0
         self.model.recorder.add("convoys_turned_back", 1)
 

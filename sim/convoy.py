@@ -177,8 +177,10 @@ class Convoy(mesa.Agent):
         last = bisect_left(self._starts, self.clock)
         segs = self.route[first:last]
         self.today_segments = segs
-        if len(segs):
-            m.recorder.add("convoy_km", float(m.roads.length_km[segs].sum()))
+        if last > first:
+            km = (float(m.roads.length_km[segs].sum()) if self.turned_back       # part of its route, reversed
+                  else m.roads.part_km(self.origin, self.destination, first, last))
+            m.recorder.add("convoy_km", km)
             m.passes_today[segs] += 1.0
             self._meet_ieds(first, segs)
         if self.vehicles > 0 and self.clock >= self.total_days and self.held_days <= 0:

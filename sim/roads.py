@@ -11,6 +11,7 @@ indices in travel order.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -55,6 +56,18 @@ class RoadParams(StrictModel):
 
 def km_between(lat1, lon1, lat2, lon2):
     """Great-circle distance in km (haversine); works on floats and numpy arrays."""
+    if type(lat1) is float and type(lon1) is float and type(lat2) is float and type(lon2) is float:
+        return _km_between_points(lat1, lon1, lat2, lon2)
+    return _haversine(lat1, lon1, lat2, lon2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _km_between_points(lat1: float, lon1: float, lat2: float, lon2: float):
+    """``km_between`` of two points, memoised: air support asks for the same base-to-place distances again and again."""
+    return _haversine(lat1, lon1, lat2, lon2)
+
+
+def _haversine(lat1, lon1, lat2, lon2):
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
@@ -75,6 +88,8 @@ class RoadNetwork:
     name: list[str]
     leg_segments: dict[tuple[str, str], np.ndarray]   # (from, to) in leg order -> segment indices from 'from' to 'to'
     _routes: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    _route_km: dict[tuple[str, str], float] = field(default_factory=dict)
+    _part_km: dict[tuple[str, str, int, int], float] = field(default_factory=dict)
     _component: dict[str, int] | None = None
 
     @property
@@ -94,7 +109,20 @@ class RoadNetwork:
         return self._routes[key]
 
     def route_km(self, origin: str, destination: str) -> float:
-        return float(self.length_km[self.route(origin, destination)].sum())
+        """Length of the route in km (cached with the route)."""
+        key = (origin, destination)
+        if key not in self._route_km:
+            self._route_km[key] = float(self.length_km[self.route(origin, destination)].sum())
+        return self._route_km[key]
+
+    def part_km(self, origin: str, destination: str, first: int, last: int) -> float:
+        """Km of segments ``first`` to ``last - 1`` of the route: what a convoy drives in a day, cached because
+        convoys on a route drive the same parts day after day."""
+        key = (origin, destination, first, last)
+        km = self._part_km.get(key)
+        if km is None:
+            km = self._part_km[key] = float(self.length_km[self.route(origin, destination)[first:last]].sum())
+        return km
 
     def connected(self, origin: str, destination: str) -> bool:
         """Whether a road joins two places. Asked for every convoy, so the graph's components are found once."""

@@ -81,6 +81,7 @@ class Withdrawal:
         self.started_day = model.day
         self.next_convoy_day = model.day
         self.closed = False
+        self._flight_code = entity_code("withdrawal flights", camp.name)     # every flight request's code
 
     # --- the ledger -----------------------------------------------------------------------------------------
     def people_balance(self) -> float:
@@ -133,7 +134,7 @@ class Withdrawal:
         for _ in range(p.flights_per_day):
             if people - flown < 1:
                 break
-            if m.host_state.clear_flight(False, entity_code("withdrawal flights", self.camp.name)):
+            if m.host_state.clear_flight(False, self._flight_code):
                 flown += min(p.persons_per_flight, people - flown)
         if flown:
             self.camp.people_leave(flown)

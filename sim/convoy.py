@@ -182,12 +182,14 @@ class Convoy(mesa.Agent):
                   else m.roads.part_km(self.origin, self.destination, first, last))
             m.recorder.add("convoy_km", km)
             m.passes_today[segs] += 1.0
-            self._meet_ieds(first, segs)
+            on_road = m.ieds.count[segs]
+            if np.count_nonzero(on_road):                  # most days no device lies on the road driven
+                self._meet_ieds(first, segs, on_road)
         if self.vehicles > 0 and self.clock >= self.total_days and self.held_days <= 0:
             self._arrive()
 
-    def _meet_ieds(self, first: int, segs: np.ndarray) -> None:
-        """Devices met on today's segments (``segs`` = ``route[first:...]``).
+    def _meet_ieds(self, first: int, segs: np.ndarray, on_road: np.ndarray) -> None:
+        """Devices met on today's segments (``segs`` = ``route[first:...]``, with ``on_road`` devices on each).
 
         Random numbers by what happens, not by when (``streams.py``): whether the passage of leg i of the route meets
         a device is drawn in the block of (this convoy, direction, i, the device), and each device met draws from its own
@@ -196,9 +198,6 @@ class Convoy(mesa.Agent):
         every other device unchanged."""
         m = self.model
         p, c = m.params.ieds, m.params.convoys
-        on_road = m.ieds.count[segs]
-        if not np.count_nonzero(on_road):
-            return
         p_detect = detection_probability(
             base=p.base_detection_probability, training=self.profile.counter_ied_training,
             training_bonus=p.training_detection_bonus, clearance=self.clearance,

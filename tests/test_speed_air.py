@@ -9,6 +9,9 @@ import pytest
 from scipy import stats
 
 from sim.incidents import binom_ppf, nbinom_ppf, poisson_ppf
+from sim.roads import km_between
+from sim.scenario import load_scenario
+from sim.simulation import PeacekeepingModel
 
 EDGE_QS = [0.0, 1.0, 5e-324, 1e-300, 1e-12, 0.5, 1 - 1e-16, 1 - 2 ** -53, 0.9999999999, -0.1, 1.1, math.nan,
            -0.0, math.inf, -math.inf]
@@ -43,3 +46,21 @@ def test_nbinom_ppf_is_scipy_stats(n, p):
         with np.errstate(over="ignore", invalid="ignore"):
             theirs = stats.nbinom.ppf(q, n, p)
         assert same(nbinom_ppf(q, n, p), theirs), (q, n, p)
+
+
+def test_the_distance_to_surgery_follows_the_surgical_units():
+    """MedicalChain.to_surgery_km remembers distances only for the surgical units they were measured to."""
+    model = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=1)
+    model.step()
+    units = model.medical.surgical_units()
+    lat, lon = 18.44, 1.41
+
+    def fresh(units):
+        return float(km_between(lat, lon, np.array([u[0] for u in units]), np.array([u[1] for u in units])).min())
+
+    nearest = min(units, key=lambda u: float(km_between(lat, lon, *u)))
+    fewer = [u for u in units if u != nearest]
+    assert fewer
+    assert model.medical.to_surgery_km(lat, lon, units) == fresh(units)
+    assert model.medical.to_surgery_km(lat, lon, fewer) == fresh(fewer) > fresh(units)
+    assert model.medical.to_surgery_km(lat, lon, units) == fresh(units)

@@ -302,21 +302,27 @@ class AirProvider(mesa.Agent):
                 return sorties
         return 0.0
 
-    def watch(self, priority: np.ndarray, surveillance: np.ndarray) -> None:
-        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each."""
+    def watch(self, priority: np.ndarray, surveillance: np.ndarray, *, none_watched: bool = False) -> None:
+        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each
+        (``none_watched``: no segment is watched yet today, so there is no need to look)."""
         k = int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
         if k <= 0:
             return
-        candidates = self.surveillance_segments[surveillance[self.surveillance_segments] < 1.0]
+        segments = self.surveillance_segments
+        candidates = segments if none_watched else segments[surveillance[segments] < 1.0]
         if k >= len(candidates):
             surveillance[candidates] = 1.0
             return
         # the k highest priorities, ties by segment index (candidates are in index order): all above the k-th
-        # value, then the first of those equal to it
+        # value, then the first of those equal to it (when exactly k reach the k-th value, simply those k)
         values = priority[candidates]
         ranked = -values
         ranked.partition(k - 1)
         kth = -ranked[k - 1]
+        top = candidates[values >= kth]
+        if len(top) == k:
+            surveillance[top] = 1.0
+            return
         above = candidates[values > kth]
         surveillance[above] = 1.0
         surveillance[candidates[values == kth][:k - len(above)]] = 1.0
@@ -407,8 +413,8 @@ class AirSupport:
     def allocate_surveillance(self, priority: np.ndarray) -> None:
         """Today's air picture: providers, in a fixed order, watch the busiest segments the others left."""
         self.surveillance[:] = 0.0
-        for provider in self._watchers:   # the others fly no sorties
-            provider.watch(priority, self.surveillance)
+        for i, provider in enumerate(self._watchers):   # the others fly no sorties
+            provider.watch(priority, self.surveillance, none_watched=i == 0)
 
     def _fly(self, offers: list[Offer], medevac: bool, lat: float, lon: float) -> Offer | None:
         """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded.

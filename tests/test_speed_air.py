@@ -64,3 +64,30 @@ def test_the_distance_to_surgery_follows_the_surgical_units():
     assert model.medical.to_surgery_km(lat, lon, units) == fresh(units)
     assert model.medical.to_surgery_km(lat, lon, fewer) == fresh(fewer) > fresh(units)
     assert model.medical.to_surgery_km(lat, lon, units) == fresh(units)
+
+
+def test_surveillance_takes_the_top_segments_ties_by_index():
+    """AirProvider.watch's shortcuts (nothing watched yet; exactly k at the k-th value) pick the same segments as
+    a plain ranking: highest priority first, ties by segment index, among the in-range segments not yet watched."""
+    model = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=1)
+    model.step()
+    provider = model.air._watchers[0]
+    k = int(round(provider.surveillance_sorties() * provider.spec.segments_per_sortie))
+    assert 0 < k < len(provider.surveillance_segments)
+    rng = np.random.default_rng(3)
+    n = model.roads.n
+    for trial in range(300):
+        ties = trial % 3
+        priority = rng.integers(0, 4, n).astype(float) if ties else rng.random(n)
+        watched = rng.random(n) < (0.3 if trial % 2 else 0.0)
+        before = watched.astype(float)
+        candidates = [s for s in provider.surveillance_segments if before[s] < 1.0]
+        expected = before.copy()
+        expected[sorted(candidates, key=lambda s: (-priority[s], s))[:k]] = 1.0
+        got = before.copy()
+        provider.watch(priority, got, none_watched=not watched.any())
+        assert np.array_equal(got, expected)
+        if not watched.any():
+            looked = before.copy()
+            provider.watch(priority, looked)
+            assert np.array_equal(looked, expected)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.special._ufuncs as scu
+import scipy.special._ufuncs as scu   # binom and nbinom quantiles (Boost): where scipy.stats takes them from
 from scipy import special
 
 from sim.results import Result

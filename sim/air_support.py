@@ -157,14 +157,18 @@ class AirProvider(mesa.Agent):
         self.french = spec.operator == "france"
         self.helicopter_bases = tuple(self._base(name, theatre) for name in spec.helicopter_bases)
         self.fixed_wing_bases = tuple(self._base(name, theatre) for name in spec.fixed_wing_bases)
-        self.mali_bases = tuple(b.name for b in theatre.french_bases.values() if b.country == "Mali")
-        watch_from = self.fixed_wing_bases or self.helicopter_bases
+        self.mali_bases = frozenset(b.name for b in theatre.french_bases.values() if b.country == "Mali")
+        self.watch_bases = self.fixed_wing_bases or self.helicopter_bases
         in_range = np.zeros(len(segment_lat), dtype=bool)
-        for base in watch_from:
+        for base in self.watch_bases:
             in_range |= km_between(base.lat, base.lon, segment_lat, segment_lon) <= spec.surveillance_range_km
         self.surveillance_segments = np.flatnonzero(in_range)
+        self.flies_medevac = spec.medevac and spec.helicopters > 0
         self.helicopters_used: dict[str, int] = {}
         self._serviceable: dict[str, int] = {}
+        self._base_codes = {b.name: entity_code(b.name) for b in self.helicopter_bases}   # serviceability blocks
+        # km from a base to an incident's place, by (base, lat, lon): places recur (segments, camps), bases are fixed
+        self._km: dict[tuple[str, float, float], float] = {}
         self.serviceability = model.streams.decision(f"air.{provider_id}.serviceability")
         self.approval = model.streams.decision(f"air.{provider_id}.approval")
 
@@ -194,7 +198,7 @@ class AirProvider(mesa.Agent):
 
     def outside(self) -> bool:
         """A French provider with every Mali base left: support only on request from outside (Niger)."""
-        return self.french and all(name in self.model.air.french_bases_left for name in self.mali_bases)
+        return self.french and self.mali_bases <= self.model.air.french_bases_left
 
     def new_day(self) -> None:
         self.helicopters_used.clear()
@@ -202,10 +206,19 @@ class AirProvider(mesa.Agent):
 
     def free_helicopters(self, base: AirBase) -> int:
         """Serviceable helicopters at ``base`` not yet tasked today (serviceability drawn once per base and day)."""
-        if base.name not in self._serviceable:
-            self._serviceable[base.name] = int(self.serviceability.generator(entity_code(base.name)).binomial(
-                self.spec.helicopters, self.spec.helicopter_availability))
-        return self._serviceable[base.name] - self.helicopters_used.get(base.name, 0)
+        serviceable = self._serviceable.get(base.name)
+        if serviceable is None:
+            serviceable = self._serviceable[base.name] = int(self.serviceability.generator(
+                self._base_codes[base.name]).binomial(self.spec.helicopters, self.spec.helicopter_availability))
+        return serviceable - self.helicopters_used.get(base.name, 0)
+
+    def km_to(self, base: AirBase, lat: float, lon: float) -> float:
+        """Great-circle km from ``base`` to (lat, lon)."""
+        key = (base.name, lat, lon)
+        km = self._km.get(key)
+        if km is None:
+            km = self._km[key] = float(km_between(base.lat, base.lon, lat, lon))
+        return km
 
     def _helicopter_speed(self) -> float:
         factor = self.model.params.air_support.rainy_season_helicopter_speed_factor if self.model.rainy else 1.0
@@ -227,7 +240,7 @@ class AirProvider(mesa.Agent):
         if s.helicopters >= pair:
             speed = self._helicopter_speed()
             for base in self.helicopter_bases:
-                d = float(km_between(base.lat, base.lon, lat, lon))
+                d = self.km_to(base, lat, lon)
                 if d <= s.helicopter_range_km and self.base_serving(base) and self.free_helicopters(base) >= pair:
                     minutes = s.helicopter_readiness_minutes + flight_minutes(d, speed)
                     if best is None or minutes < best.minutes:
@@ -235,7 +248,7 @@ class AirProvider(mesa.Agent):
         if s.fighters:
             for base in self.fixed_wing_bases:
                 if self.base_serving(base):
-                    d = float(km_between(base.lat, base.lon, lat, lon))
+                    d = self.km_to(base, lat, lon)
                     minutes = s.fighter_readiness_minutes + flight_minutes(d, s.fighter_speed_kmh)
                     if best is None or minutes < best.minutes:
                         best = Offer(self, base, minutes, 0)
@@ -244,13 +257,13 @@ class AirProvider(mesa.Agent):
     def medevac_offer(self, lat: float, lon: float, to_surgery_km: float) -> Offer | None:
         """This provider's fastest medevac flight: out to the casualty and on to the surgical unit."""
         s = self.spec
-        if not s.medevac or s.helicopters <= 0 or not self.active():
+        if not self.flies_medevac or not self.active():
             return None
         speed, best = self._helicopter_speed(), None
         for base in self.helicopter_bases:
             if not self.base_serving(base):
                 continue
-            d = float(km_between(base.lat, base.lon, lat, lon))
+            d = self.km_to(base, lat, lon)
             if d <= s.helicopter_range_km and self.free_helicopters(base) >= 1:
                 reach = s.helicopter_readiness_minutes + flight_minutes(d, speed)
                 minutes = reach + flight_minutes(to_surgery_km, speed)
@@ -284,23 +297,32 @@ class AirProvider(mesa.Agent):
             sorties *= self.model.host_state.expected_allowed_share()
         if self.outside():
             sorties *= s.approval_share_when_outside
-        if not any(self.base_serving(b) for b in (self.fixed_wing_bases or self.helicopter_bases)):
-            return 0.0
-        return sorties
+        for base in self.watch_bases:
+            if self.base_serving(base):
+                return sorties
+        return 0.0
 
-    def watch(self, priority: np.ndarray, surveillance: np.ndarray) -> None:
-        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each."""
+    def watch(self, priority: np.ndarray, surveillance: np.ndarray, *, none_watched: bool = False) -> None:
+        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each
+        (``none_watched``: no segment is watched yet today, so there is no need to look)."""
         k = int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
         if k <= 0:
             return
-        candidates = self.surveillance_segments[surveillance[self.surveillance_segments] < 1.0]
+        segments = self.surveillance_segments
+        candidates = segments if none_watched else segments[surveillance[segments] < 1.0]
         if k >= len(candidates):
             surveillance[candidates] = 1.0
             return
         # the k highest priorities, ties by segment index (candidates are in index order): all above the k-th
-        # value, then the first of those equal to it
+        # value, then the first of those equal to it (when exactly k reach the k-th value, simply those k)
         values = priority[candidates]
-        kth = -np.partition(-values, k - 1)[k - 1]
+        ranked = -values
+        ranked.partition(k - 1)
+        kth = -ranked[k - 1]
+        top = candidates[values >= kth]
+        if len(top) == k:
+            surveillance[top] = 1.0
+            return
         above = candidates[values > kth]
         surveillance[above] = 1.0
         surveillance[candidates[values == kth][:k - len(above)]] = 1.0
@@ -318,13 +340,22 @@ class AirSupport:
                           for pid, spec in sorted(params.providers.items())]
         self.surveillance = np.zeros(roads.n)
         self._cover: tuple[tuple, np.ndarray, int] | None = None   # (inputs, cover, day computed for)
+        # subsets of the providers by what their (immutable) specs let them do
+        self._french = [p for p in self.providers if p.french]
+        self._medevac = [p for p in self.providers if p.flies_medevac]
+        self._watchers = [p for p in self.providers if p.spec.surveillance_sorties_per_day > 0]
 
     def french_base_left(self, base: str) -> None:
         self.french_bases_left.add(base)
 
     def french_present_at(self, base: str) -> bool:
         """Whether an active French provider still holds ``base`` (its Role 2 surgical unit at Gao, say)."""
-        return base not in self.french_bases_left and any(p.french and p.active() for p in self.providers)
+        if base in self.french_bases_left:
+            return False
+        for provider in self._french:
+            if provider.active():
+                return True
+        return False
 
     def new_day(self) -> None:
         for provider in self.providers:
@@ -335,27 +366,31 @@ class AirSupport:
         golden hour and brought to surgery in time (``posture.py``): 1 - prod over (provider, base) of
         (1 - in reach x P(a serviceable helicopter) x P(cleared to fly)). Recomputed only when its inputs change."""
         m = self.model
-        if self._cover is not None and self._cover[2] == m.day:
-            return self._cover[1]
-        posture, medical = m.params.posture, m.params.medical
-        units = tuple(m.medical.surgical_units())
-        serving = tuple((p.provider_id, b.name) for p in self.providers if p.spec.medevac and p.spec.helicopters > 0
-                        and p.active() for b in p.helicopter_bases if p.base_serving(b))
+        cached = self._cover
+        if cached is not None and cached[2] == m.day:
+            return cached[1]
+        units = m.medical.surgical_units()
+        serving = []
+        for provider in self._medevac:
+            if provider.active():
+                for base in provider.helicopter_bases:
+                    if provider.base_serving(base):
+                        serving.append((provider.provider_id, base.name))
         allowed = m.host_state.expected_allowed_share(medevac=True)
-        key = (units, serving, allowed, m.rainy, tuple(p.outside() for p in self.providers))
-        if self._cover is not None and self._cover[0] == key:
-            self._cover = (key, self._cover[1], m.day)
-            return self._cover[1]
-        roads = self.roads
+        key = (units, serving, allowed, m.rainy, [p.outside() for p in self.providers])
+        if cached is not None and cached[0] == key:
+            self._cover = (key, cached[1], m.day)
+            return cached[1]
+        posture, medical, roads = m.params.posture, m.params.medical, self.roads
         if units:
             to_surgery = km_between(roads.lat[:, None], roads.lon[:, None], np.array([u[0] for u in units])[None, :],
                                     np.array([u[1] for u in units])[None, :]).min(axis=1)
         else:
             to_surgery = np.full(roads.n, np.inf)
         uncovered = np.ones(roads.n)
-        for provider in self.providers:
+        for provider in self._medevac:
             s = provider.spec
-            if not (s.medevac and s.helicopters > 0 and provider.active()):
+            if not provider.active():
                 continue
             speed = provider._helicopter_speed()
             cleared = allowed if s.subject_to_host_refusal else 1.0
@@ -378,8 +413,8 @@ class AirSupport:
     def allocate_surveillance(self, priority: np.ndarray) -> None:
         """Today's air picture: providers, in a fixed order, watch the busiest segments the others left."""
         self.surveillance[:] = 0.0
-        for provider in self.providers:
-            provider.watch(priority, self.surveillance)
+        for i, provider in enumerate(self._watchers):   # the others fly no sorties
+            provider.watch(priority, self.surveillance, none_watched=i == 0)
 
     def _fly(self, offers: list[Offer], medevac: bool, lat: float, lon: float) -> Offer | None:
         """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded.

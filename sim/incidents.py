@@ -9,11 +9,13 @@ unless the scenario switches it off). Casualties never exceed the people exposed
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy.special._ufuncs as scu   # binom and nbinom quantiles (Boost): where scipy.stats takes them from
+from scipy import special
 
 from sim.results import Result
 
@@ -93,6 +95,53 @@ DEATH_RESULT = {"ied_detonation": "deaths_ied", "ambush": "deaths_ambush", "indi
 # pairing the same incident (the same device, the same ambush) then draw the same uniform, and a lower mean gives a
 # count no larger, instead of an unrelated one; and every count takes one number, so the draws after it stay in
 # place whatever the mean (numpy's samplers take a varying number: streams.py).
+#
+# The three quantile functions below are scipy.stats' ``poisson.ppf``, ``binom.ppf`` and ``nbinom.ppf`` for scalars,
+# computed with the same scipy.special functions and the same edge cases (q = 0: -1, q = 1: the upper end of the
+# support, invalid arguments or q outside [0, 1]: NaN), so the same numbers to the bit; scipy.stats' own argument
+# handling costs about 100 us a call (tests/test_speed_air.py compares them with scipy.stats).
+
+def _edges(q: float, valid: bool, upper: float) -> float | None:
+    """scipy.stats' ``rv_discrete.ppf`` outside (0, 1) and for invalid arguments (support starting at 0); None
+    when the quantile function itself decides."""
+    if not valid or not 0 <= q <= 1:
+        return math.nan
+    if q == 0:
+        return -1.0
+    if q == 1:
+        return float(upper)
+    return None
+
+
+def poisson_ppf(q: float, mu: float) -> float:
+    """``scipy.stats.poisson.ppf(q, mu)``."""
+    mu = float(mu)
+    edge = _edges(q, mu >= 0, math.inf)
+    if edge is not None:
+        return edge
+    vals = np.ceil(special.pdtrik(q, mu))
+    vals1 = np.maximum(vals - 1, 0)
+    return float(vals1 if special.pdtr(vals1, mu) >= q else vals) + 0.0
+
+
+def binom_ppf(q: float, n: float, p: float) -> float:
+    """``scipy.stats.binom.ppf(q, n, p)``."""
+    n, p = float(n), float(p)
+    edge = _edges(q, n >= 0 and (n == math.inf or n.is_integer()) and 0 <= p <= 1, n)
+    if edge is not None:
+        return edge
+    return float(scu._binom_ppf(q, n, p)) + 0.0
+
+
+def nbinom_ppf(q: float, n: float, p: float) -> float:
+    """``scipy.stats.nbinom.ppf(q, n, p)``."""
+    n, p = float(n), float(p)
+    edge = _edges(q, n > 0 and 0 < p <= 1, math.inf)
+    if edge is not None:
+        return edge
+    with np.errstate(over="ignore"):   # as scipy.stats (scipy gh-17432)
+        return float(scu._nbinom_ppf(q, n, p)) + 0.0
+
 
 def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -> int:
     """Deaths in one incident: negative binomial with mean ``mean`` and shape ``dispersion`` (k).
@@ -104,19 +153,19 @@ def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -
     u = rng.random()
     if mean <= 0:
         return 0
-    return max(0, int(stats.nbinom.ppf(u, dispersion, dispersion / (dispersion + mean))))
+    return max(0, int(nbinom_ppf(u, dispersion, dispersion / (dispersion + mean))))
 
 
 def poisson_count(rng: np.random.Generator, mean: float) -> int:
     """A Poisson count with mean ``mean`` (e.g. the wounded of an incident), from one uniform."""
     u = rng.random()
-    return max(0, int(stats.poisson.ppf(u, mean))) if mean > 0 else 0
+    return max(0, int(poisson_ppf(u, mean))) if mean > 0 else 0
 
 
 def thinned(rng: np.random.Generator, n: int, share: float) -> int:
     """How many of ``n`` remain when each is kept with ``share`` (binomial), from one uniform."""
     u = rng.random()
-    return max(0, int(stats.binom.ppf(u, n, share))) if n > 0 and share > 0 else 0
+    return max(0, int(binom_ppf(u, n, share))) if n > 0 and share > 0 else 0
 
 
 @dataclass(frozen=True)

@@ -124,15 +124,30 @@ class MedicalChain:
         self.model = model
         self.params = params
         self.deaths = model.streams.decision("medical.died_of_wounds")
+        self._gao = model.theatre.french_bases.get("Gao")
+        # km from an incident's place (lat, lon) to the nearest surgical unit, for the units in _units (emptied when
+        # they change: camps close, France leaves Gao)
+        self._units: list[tuple[float, float]] | None = None
+        self._to_surgery_km: dict[tuple[float, float], float] = {}
 
     def surgical_units(self) -> list[tuple[float, float]]:
         """Open camps with a surgical unit, and the French Role 2 at Gao while France holds Gao."""
         m = self.model
         units = [(c.lat, c.lon) for c in m.camps if c.medical_unit and c.open]
-        gao = m.theatre.french_bases.get("Gao")
+        gao = self._gao
         if gao is not None and m.air.french_present_at("Gao"):
             units.append((gao.lat, gao.lon))
         return units
+
+    def to_surgery_km(self, lat: float, lon: float, units: list[tuple[float, float]]) -> float:
+        """Straight-line km from (lat, lon) to the nearest of ``units`` (``surgical_units()``, not empty)."""
+        if units != self._units:
+            self._units, self._to_surgery_km = units, {}
+        km = self._to_surgery_km.get((lat, lon))
+        if km is None:
+            dist = km_between(lat, lon, np.array([u[0] for u in units]), np.array([u[1] for u in units]))
+            km = self._to_surgery_km[(lat, lon)] = float(dist.min())
+        return km
 
     def evacuate(self, lat: float, lon: float, wounded: int, capability: float, incident: int) -> Care:
         """Evacuate the wounded of one incident to the nearest surgical unit, by road or the fastest medevac flight
@@ -145,8 +160,7 @@ class MedicalChain:
         minutes = reach = math.inf
         evacuation = "road"
         if units:
-            dist = km_between(lat, lon, np.array([u[0] for u in units]), np.array([u[1] for u in units]))
-            to_surgery_km = float(dist.min())
+            to_surgery_km = self.to_surgery_km(lat, lon, units)
             minutes = reach = ground_minutes(to_surgery_km, speed_kmh=med.ground_evacuation_speed_kmh,
                                              route_factor=med.ground_route_factor, request_minutes=med.request_minutes)
             flown, refused = self.model.air.medevac(lat, lon, to_surgery_km)

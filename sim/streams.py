@@ -74,8 +74,8 @@ class Decision:
     """The random numbers of one decision, in blocks (module docstring): ``generator()`` and ``generator(entity)``
     for today, ``event(k)`` for the decision's k-th event."""
 
-    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_left",
-                 "_events")
+    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_parked",
+                 "_spare", "_events")
 
     def __init__(self, name: str, key: np.ndarray, clock: "Streams"):
         self.name = name
@@ -87,7 +87,10 @@ class Decision:
                        "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
         self._block: tuple[int, int] | None = None
         self._day: int | None = None
-        self._left: dict[tuple[int, int], dict] = {}    # today's blocks left part-way: where each stopped
+        # Today's blocks left part-way keep their own bit generator, parked where it stopped (cheaper than reading
+        # and restoring a state); a new day returns them to the spares, which later blocks reuse.
+        self._parked: dict[tuple[int, int], tuple[np.random.Philox, np.random.Generator]] = {}
+        self._spare: list[tuple[np.random.Philox, np.random.Generator]] = []
         self._events = 0                                  # events so far: the index of the next event block
 
     def generator(self, entity: int = 0) -> np.random.Generator:
@@ -110,18 +113,27 @@ class Decision:
 
     def _at(self, word: int, entity: int) -> np.random.Generator:
         block = (word, entity)
-        if block == self._block and self._day == self._clock.day:
+        day = self._clock.day
+        if day != self._day:
+            self._spare.extend(self._parked.values())
+            self._parked.clear()
+            self._day = day
+        elif block == self._block:
             return self._generator
-        if self._day != self._clock.day:
-            self._left.clear()
-            self._day = self._clock.day
-        elif self._block is not None:
-            self._left[self._block] = self._bitgen.state
-        state = self._left.pop(block, None)
-        if state is None:
-            self._counter[:] = (0, 0, word, entity)
-            state = self._state
-        self._bitgen.state = state
+        else:
+            self._parked[self._block] = (self._bitgen, self._generator)
+            found = self._parked.pop(block, None)
+            if found is not None:
+                self._bitgen, self._generator = found
+                self._block = block
+                return self._generator
+            if self._spare:
+                self._bitgen, self._generator = self._spare.pop()
+            else:
+                self._bitgen = np.random.Philox(key=self._state["state"]["key"])
+                self._generator = np.random.Generator(self._bitgen)
+        self._counter[:] = (0, 0, word, entity)
+        self._bitgen.state = self._state
         self._block = block
         return self._generator
 

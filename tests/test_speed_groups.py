@@ -34,3 +34,16 @@ def test_parked_blocks_resume_where_they_stopped_and_a_new_day_restarts_them():
     assert np.array_equal(decision.event(5).random(2), _block_draws(streams, "test.blocks", 2**63, 5, 2))
     assert np.array_equal(decision.generator(11).random(1), _block_draws(streams, "test.blocks", 5, 11, 1))
     assert np.array_equal(decision.event(5).random(1), _block_draws(streams, "test.blocks", 2**63, 5, 1, skip=2))
+
+
+def test_camps_refreshed_only_on_change_days_are_open_as_a_daily_refresh_would_say():
+    from sim.scenario import load_scenario
+    from sim.simulation import PeacekeepingModel
+
+    model = PeacekeepingModel(scenario=load_scenario("scenarios/cf_fewer_larger_camps.yaml"), seed=3)
+    for _ in range(model.n_days):
+        model.day_step()
+        for camp in model.camps:
+            kept = camp.open
+            camp.refresh_open()
+            assert camp.open == kept, (model.today, camp.name)

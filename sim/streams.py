@@ -40,6 +40,7 @@ when something happens (waiting times, device lifetimes), see the modules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 
@@ -63,10 +64,11 @@ def decision_code(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+@functools.lru_cache(maxsize=4096, typed=True)   # the same things are named day after day (a base, a device met)
 def entity_code(*parts) -> int:
     """A stable 63-bit code for an entity described by ``parts`` (names, days, ranks), e.g.
     ``entity_code("resupply", "Gao", "Kidal", 812, 0)`` for the first resupply convoy Gao-Kidal of day 812."""
-    text = "\x1f".join(str(p) for p in parts).encode("utf-8")
+    text = "\x1f".join(map(str, parts)).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
 
 

@@ -47,3 +47,17 @@ def test_camps_refreshed_only_on_change_days_are_open_as_a_daily_refresh_would_s
             kept = camp.open
             camp.refresh_open()
             assert camp.open == kept, (model.today, camp.name)
+
+
+def test_devices_on_the_roads_kept_as_a_running_total_match_the_field():
+    from sim.ied import IedField, IedParams
+    from sim.streams import Streams
+
+    field = IedField(5, IedParams(), Streams(1).decision("ieds.device"))
+    field.lay(np.array([1, 1, 3]), np.array([2, 5, 1]), [10, 11, 12], day=0)
+    assert field.emplaced == field.count.sum() == 3
+    field.decay(1)
+    assert field.emplaced == field.count.sum() == 2
+    assert field.meet_on(1, 1.0, lambda code: 0.0) == [10, 11]
+    field.decay(2)                                   # device 10 was met: its expiry finds it gone
+    assert field.emplaced == field.count.sum() == 0

@@ -125,23 +125,34 @@ class Registry:
     def whole_run(self, yearly: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         """One row per run (grouped by ``keys``) from its yearly rows: counts as annual rates (per year), levels as
         day-weighted means, ratios from the summed counts, maxima as the run's maximum. Columns: keys, days, and
-        every result whose inputs are in ``yearly``."""
+        every result whose inputs are in ``yearly``.
+
+        Each kind's columns are aggregated in one groupby call (the same per-column sums as one call per result,
+        a fraction of pandas' overhead: ``simulate`` calls this once per run, through ``summary``)."""
         groups = yearly.groupby(keys, sort=False)
         days = groups["days"].sum().astype(float)
+        counts = [r.name for r in self.results if r.kind == "count" and r.name in yearly]
+        levels = [r.name for r in self.results if r.kind == "level" and r.name in yearly]
+        maxima = [r.name for r in self.results if r.kind == "max" and r.name in yearly]
+        ratios = {r.name: r for r in self.results if r.kind == "ratio" and r.numerator in yearly
+                  and all(d in yearly for d in r.denominator)}
+        summed = list(dict.fromkeys(counts + [c for r in ratios.values() for c in (r.numerator, *r.denominator)]))
+        sums = groups[summed].sum().astype(float)
+        rates = sums[counts].div(days, axis=0) * DAYS_PER_YEAR
+        weighted = yearly[levels].astype(float).mul(yearly["days"], axis=0)
+        means = weighted.groupby([yearly[k] for k in keys], sort=False).sum().div(days, axis=0)
+        peaks = groups[maxima].max().astype(float)
         out = {"days": days}
         for r in self.results:
-            if r.kind == "count" and r.name in yearly:
-                out[r.name] = groups[r.name].sum().astype(float) / days * DAYS_PER_YEAR
-            elif r.kind == "level" and r.name in yearly:
-                weighted = (yearly[r.name].astype(float) * yearly["days"]).groupby([yearly[k] for k in keys],
-                                                                                   sort=False).sum()
-                out[r.name] = weighted / days
-            elif r.kind == "max" and r.name in yearly:
-                out[r.name] = groups[r.name].max().astype(float)
-            elif r.kind == "ratio" and r.numerator in yearly and all(d in yearly for d in r.denominator):
-                num = groups[r.numerator].sum().astype(float)
-                den = sum(groups[d].sum().astype(float) for d in r.denominator)
-                out[r.name] = (r.scale * num / den.where(den > 0))
+            if r.name in rates:
+                out[r.name] = rates[r.name]
+            elif r.name in means:
+                out[r.name] = means[r.name]
+            elif r.name in peaks:
+                out[r.name] = peaks[r.name]
+            elif r.name in ratios:
+                den = sum(sums[d] for d in r.denominator)
+                out[r.name] = (r.scale * sums[r.numerator] / den.where(den > 0))
         return pd.DataFrame(out).reset_index()
 
     def summary(self, yearly: pd.DataFrame) -> dict[str, float]:

@@ -48,6 +48,7 @@ import numpy as np
 
 SETUP_DAY = -1  # the day index of draws made while the model is built
 EVENT_BLOCKS = np.uint64(2**63)  # third counter word of event blocks: above any day
+_EVENT_WORD = int(EVENT_BLOCKS)
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
@@ -76,17 +77,19 @@ class Decision:
     """The random numbers of one decision, in blocks (module docstring): ``generator()`` and ``generator(entity)``
     for today, ``event(k)`` for the decision's k-th event."""
 
-    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_parked",
-                 "_spare", "_events")
+    __slots__ = ("name", "_clock", "_key", "_bitgen", "_generator", "_counter", "_state", "_block", "_day",
+                 "_parked", "_spare", "_events")
 
     def __init__(self, name: str, key: np.ndarray, clock: "Streams"):
         self.name = name
         self._clock = clock
         self._bitgen = np.random.Philox(key=key)
         self._generator = np.random.Generator(self._bitgen)
-        self._counter = np.zeros(4, dtype=np.uint64)
-        self._state = {"bit_generator": "Philox", "state": {"counter": self._counter, "key": key},
-                       "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
+        self._key = key
+        # The state of a block's start; Python ints, which numpy's state setter reads faster than arrays.
+        self._counter = [0, 0, 0, 0]
+        self._state = {"bit_generator": "Philox", "state": {"counter": self._counter, "key": key.tolist()},
+                       "buffer": [0, 0, 0, 0], "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
         self._block: tuple[int, int] | None = None
         self._day: int | None = None
         # Today's blocks left part-way keep their own bit generator, parked where it stopped (cheaper than reading
@@ -101,7 +104,7 @@ class Decision:
 
     def event(self, index: int) -> np.random.Generator:
         """The generator positioned in the block of the decision's ``index``-th event (any day)."""
-        return self._at(int(EVENT_BLOCKS), index)
+        return self._at(_EVENT_WORD, index)
 
     @property
     def events(self) -> int:
@@ -132,9 +135,10 @@ class Decision:
             if self._spare:
                 self._bitgen, self._generator = self._spare.pop()
             else:
-                self._bitgen = np.random.Philox(key=self._state["state"]["key"])
+                self._bitgen = np.random.Philox(key=self._key)
                 self._generator = np.random.Generator(self._bitgen)
-        self._counter[:] = (0, 0, word, entity)
+        self._counter[2] = word
+        self._counter[3] = entity
         self._bitgen.state = self._state
         self._block = block
         return self._generator

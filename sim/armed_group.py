@@ -172,7 +172,7 @@ class ArmedGroup(mesa.Agent):
         self._weight_by_segment = np.zeros(model.roads.n)
         self._weight_by_segment[segments] = self.segment_weight
         self._weighted_km = model.roads.length_km[segments] * self.segment_weight
-        self._camp_weight_by_index = np.array([self.camp_weight.get(c.name, 0.0) for c in model.camps])
+        self.camp_weights_by_index = np.array([self.camp_weight.get(c.name, 0.0) for c in model.camps])
         streams = model.streams
         self.laying = streams.decision(f"{group_id}.ied_laying")
         self.ied_arrivals = Arrivals(streams.decision(f"{group_id}.ied_timing"))
@@ -254,7 +254,7 @@ class ArmedGroup(mesa.Agent):
     def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray) -> tuple[float, float]:
         """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km)."""
         return (float(convoy_passes[self.segments] @ self._weighted_km),
-                float(patrol_km_by_camp @ self._camp_weight_by_index))
+                float(patrol_km_by_camp @ self.camp_weights_by_index))
 
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""

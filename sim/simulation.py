@@ -178,7 +178,7 @@ class PeacekeepingModel(mesa.Model):
 
     def camp_open(self, name: str) -> bool:
         camp = self.camps_by_name.get(name)
-        return camp is not None and camp.is_open()
+        return camp is not None and camp.open
 
     # --- the day --------------------------------------------------------------------------------------------------
     def step(self) -> None:

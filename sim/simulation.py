@@ -159,8 +159,8 @@ class PeacekeepingModel(mesa.Model):
     def _open_change_days(self) -> set[int]:
         """Day indices whose morning can open or close a camp (``Camp.refresh_open``): the first day, each camp's
         opening day and the day after its closing date. Between them every camp's answer stays the same (a camp
-        that finishes its withdrawal closes itself), so camps are refreshed only on these days; recomputed when
-        events move a closing date."""
+        that finishes its withdrawal closes itself), so camps are refreshed only on these days. Depends on the
+        camps' dates: recomputed after the events of a day."""
         days = {0}
         for camp in self.camps:
             days.add((camp.opens - self.first_day).days)
@@ -191,7 +191,7 @@ class PeacekeepingModel(mesa.Model):
         events = self._events_by_day.get(self.day, ())
         for event in events:                 # 1. dated scenario events
             event.apply(self)
-        if events:                           # a camp_closes event may have moved a closing date (even to today)
+        if events:                           # an event may change a camp's dates: recompute, and refresh tomorrow
             self._open_changes = self._open_change_days() | {self.day + 1}
         self._armed_groups_act()             # 2. lay IEDs (where traffic was seen, where aircraft were), plan attacks
         self.air.allocate_surveillance(self.own_traffic)      # 3. air surveillance over segments and camps

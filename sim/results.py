@@ -127,33 +127,32 @@ class Registry:
         day-weighted means, ratios from the summed counts, maxima as the run's maximum. Columns: keys, days, and
         every result whose inputs are in ``yearly``.
 
-        Each kind's columns are aggregated in one groupby call (the same per-column sums as one call per result,
-        a fraction of pandas' overhead: ``simulate`` calls this once per run, through ``summary``)."""
+        Each kind's columns are aggregated in one groupby call (pandas' per-column sums, as one call per result
+        would do), and the arithmetic on the per-run values is done with numpy: a fraction of pandas' overhead
+        (``simulate`` calls this once per run, through ``summary``)."""
         groups = yearly.groupby(keys, sort=False)
         days = groups["days"].sum().astype(float)
+        n_days = days.to_numpy()
         counts = [r.name for r in self.results if r.kind == "count" and r.name in yearly]
         levels = [r.name for r in self.results if r.kind == "level" and r.name in yearly]
         maxima = [r.name for r in self.results if r.kind == "max" and r.name in yearly]
-        ratios = {r.name: r for r in self.results if r.kind == "ratio" and r.numerator in yearly
-                  and all(d in yearly for d in r.denominator)}
-        summed = list(dict.fromkeys(counts + [c for r in ratios.values() for c in (r.numerator, *r.denominator)]))
-        sums = groups[summed].sum().astype(float)
-        rates = sums[counts].div(days, axis=0) * DAYS_PER_YEAR
         weighted = yearly[levels].astype(float).mul(yearly["days"], axis=0)
-        means = weighted.groupby([yearly[k] for k in keys], sort=False).sum().div(days, axis=0)
-        peaks = groups[maxima].max().astype(float)
-        out = {"days": days}
+        # Every aggregate below has one row per group, in the groups' order (first appearance, as ``days``).
+        sums = _columns(groups[counts].sum().astype(float))
+        level_sums = _columns(weighted.groupby([yearly[k] for k in keys], sort=False).sum())
+        peaks = _columns(groups[maxima].max().astype(float))
+        out = {"days": n_days}
         for r in self.results:
-            if r.name in rates:
-                out[r.name] = rates[r.name]
-            elif r.name in means:
-                out[r.name] = means[r.name]
+            if r.name in sums:
+                out[r.name] = sums[r.name] / n_days * DAYS_PER_YEAR
+            elif r.name in level_sums:
+                out[r.name] = level_sums[r.name] / n_days
             elif r.name in peaks:
                 out[r.name] = peaks[r.name]
-            elif r.name in ratios:
+            elif r.kind == "ratio" and r.numerator in sums and all(d in sums for d in r.denominator):
                 den = sum(sums[d] for d in r.denominator)
-                out[r.name] = (r.scale * sums[r.numerator] / den.where(den > 0))
-        return pd.DataFrame(out).reset_index()
+                out[r.name] = r.scale * sums[r.numerator] / np.where(den > 0, den, np.nan)
+        return pd.DataFrame(out, index=days.index).reset_index()
 
     def summary(self, yearly: pd.DataFrame) -> dict[str, float]:
         """The runs.parquet row of one run: ``total_<count>`` for counts, the whole-run value for the others."""
@@ -166,3 +165,8 @@ class Registry:
             else:
                 out[r.name] = float(whole[r.name]) if whole is not None else float("nan")
         return out
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A frame's columns as numpy arrays."""
+    return dict(zip(frame.columns, frame.to_numpy().T))

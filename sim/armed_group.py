@@ -39,6 +39,8 @@ DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 DAYS_PER_WEEK = 7.0
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
+NO_DEVICES = np.zeros(0, dtype=np.int64)  # lay_ieds' segments and lifetimes on a day without devices
+NO_DEVICES.flags.writeable = False
 
 
 class ArmedGroupParams(StrictModel):
@@ -170,7 +172,7 @@ class ArmedGroup(mesa.Agent):
         self._weight_by_segment = np.zeros(model.roads.n)
         self._weight_by_segment[segments] = self.segment_weight
         self._weighted_km = model.roads.length_km[segments] * self.segment_weight
-        self._camp_weight_by_index = np.array([self.camp_weight.get(c.name, 0.0) for c in model.camps])
+        self.camp_weights_by_index = np.array([self.camp_weight.get(c.name, 0.0) for c in model.camps])
         streams = model.streams
         self.laying = streams.decision(f"{group_id}.ied_laying")
         self.ied_arrivals = Arrivals(streams.decision(f"{group_id}.ied_timing"))
@@ -221,17 +223,19 @@ class ArmedGroup(mesa.Agent):
         on the same days and, unless the change concerns them, to the same places (``race``); the deterred ones
         are left out, instead of every later device moving in time."""
         s = self.spec
-        none = np.zeros(0, dtype=np.int64)
         intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
         if intended <= 0 or len(self.segments) == 0:
-            return none, none, []
+            return NO_DEVICES, NO_DEVICES, []
+        candidates = self.ied_arrivals.today(intended)
+        if candidates == 0:                                   # most days: no plan needed (it draws nothing)
+            return NO_DEVICES, NO_DEVICES, []
         laid_share, q = emplacement_plan(
             self.traffic, prior=s.traffic_prior, preference=s.traffic_preference,
             surveillance=surveillance[self.segments], deterrence=s.surveillance_deterrence,
             relocation=s.surveillance_relocation_share, area_weight=self.segment_weight,
         )
         segments, lifetimes, codes = [], [], []
-        for _ in range(self.ied_arrivals.today(intended)):
+        for _ in range(candidates):
             code = entity_code(self.group_id, self.laying.events)   # this candidate: the group's k-th
             rng = self.laying.next_event()
             if rng.random() >= laid_share:
@@ -250,7 +254,7 @@ class ArmedGroup(mesa.Agent):
     def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray) -> tuple[float, float]:
         """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km)."""
         return (float(convoy_passes[self.segments] @ self._weighted_km),
-                float(patrol_km_by_camp @ self._camp_weight_by_index))
+                float(patrol_km_by_camp @ self.camp_weights_by_index))
 
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""

@@ -39,6 +39,9 @@ class Attacks:
         self.segment_group = np.full(model.roads.n, "", dtype=object)
         for group in model.groups:
             self.segment_group[group.segments] = group.group_id
+        # Indices (in model.camps) of each group's camps: both lists are fixed when the model is built.
+        self.camps_of = {group.group_id: [i for i, c in enumerate(model.camps) if c in group.camps]
+                         for group in model.groups}
 
     def _support(self, lat: float, lon: float, group) -> tuple[float, float]:
         """(arrival minutes or NaN, casualty factor): close air support over the attack, attriting the group."""
@@ -58,8 +61,9 @@ class Attacks:
             if len(mine):
                 km = float(m.roads.length_km[mine] @ group.segment_weight_of(mine))
                 targets.append((km * spec.ambushes_per_1000_convoy_km, convoy.key, convoy, mine))
-        for i, camp in enumerate(m.camps):
-            if camp in group.camps and camp.open and m.patrols.km_by_camp[i] > 0:
+        for i in self.camps_of[group.group_id]:
+            camp = m.camps[i]
+            if camp.open and m.patrols.km_by_camp[i] > 0:
                 km = m.patrols.km_by_camp[i] * group.camp_weight[camp.name]
                 targets.append((km * spec.ambushes_per_1000_patrol_km, entity_code("patrol", camp.name), None, camp))
         target = self._race(group.ambush_target, [t[:2] for t in targets])
@@ -109,14 +113,15 @@ class Attacks:
         """The camp attacked: an exponential race over every camp of the theatre (weight 0 for those closed, empty or
         outside the group's area), so that the same numbers pick the same camp unless the change concerns it."""
         m = self.model
-        weights = np.zeros(len(m.camps))
-        eligible = [i for i, c in enumerate(m.camps) if c in group.camps and c.open and c.persons >= 1]
+        camps = m.camps
+        eligible = [i for i in self.camps_of[group.group_id] if camps[i].open and camps[i].persons >= 1]
         if not eligible:
             return None
-        garrison = np.array([m.camps[i].persons for i in eligible])
+        weights = np.zeros(len(camps))
+        garrison = np.array([camps[i].persons for i in eligible])
         watch = np.array([m.patrols.camp_surveillance(i, m.air.surveillance) for i in eligible])
         weights[eligible] = (camp_attack_weights(garrison, watch, group.spec.surveillance_deterrence, prefer_small)
-                             * np.array([group.camp_weight[m.camps[i].name] for i in eligible]))
+                             * group.camp_weights_by_index[eligible])
         if weights.sum() <= 0:
             return None
         return m.camps[race(rng, weights)]

@@ -140,6 +140,7 @@ class IedField:
         self.params = params
         self.outcomes = outcomes                                              # the decision ieds.device
         self.count = np.zeros(n_segments, dtype=np.int64)
+        self._emplaced = 0                                                    # count.sum(), kept as devices come and go
         self._on_segment: list[list[int]] = [[] for _ in range(n_segments)]   # device ids, oldest first
         self._segment: list[int] = []
         self._code: list[int] = []
@@ -157,6 +158,7 @@ class IedField:
             self._on_segment[s].append(device)
             self._expiring[day + life].append(device)
             self.count[s] += 1
+            self._emplaced += 1
 
     def outcome(self, code: int) -> np.random.Generator:
         """The random numbers of what the device ``code`` does when met (found or not, casualties)."""
@@ -173,6 +175,7 @@ class IedField:
         self._alive[device] = False
         self._on_segment[s].remove(device)
         self.count[s] -= 1
+        self._emplaced -= 1
 
     def meet_on(self, segment: int, p_meet: float, uniform: Callable[[int], float]) -> list[int]:
         """Devices met on one segment by one passage: those whose number ``uniform(code)`` (the passage's draw for
@@ -189,7 +192,7 @@ class IedField:
 
     @property
     def emplaced(self) -> int:
-        return int(self.count.sum())
+        return self._emplaced
 
     @property
     def laid(self) -> int:

@@ -63,9 +63,9 @@ class Recorder:
             else:
                 maxima[r.name] = np.maximum.reduceat(array, starts)
         values = self.registry.period(sums, levels, maxima, days)
-        frame = pd.DataFrame({"year": unique.astype("int64"), "days": days.astype("int64")})
+        columns = {"year": unique.astype("int64"), "days": days.astype("int64")}
         for r in self.registry.results:
             column = values[r.name]
-            frame[r.name] = np.rint(column).astype("int64") if r.integer and r.kind in ("count", "max") \
+            columns[r.name] = np.rint(column).astype("int64") if r.integer and r.kind in ("count", "max") \
                 else column.astype("float64")
-        return frame
+        return pd.DataFrame(columns)

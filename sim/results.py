@@ -125,24 +125,34 @@ class Registry:
     def whole_run(self, yearly: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         """One row per run (grouped by ``keys``) from its yearly rows: counts as annual rates (per year), levels as
         day-weighted means, ratios from the summed counts, maxima as the run's maximum. Columns: keys, days, and
-        every result whose inputs are in ``yearly``."""
+        every result whose inputs are in ``yearly``.
+
+        Each kind's columns are aggregated in one groupby call (pandas' per-column sums, as one call per result
+        would do), and the arithmetic on the per-run values is done with numpy: a fraction of pandas' overhead
+        (``simulate`` calls this once per run, through ``summary``)."""
         groups = yearly.groupby(keys, sort=False)
         days = groups["days"].sum().astype(float)
-        out = {"days": days}
+        n_days = days.to_numpy()
+        counts = [r.name for r in self.results if r.kind == "count" and r.name in yearly]
+        levels = [r.name for r in self.results if r.kind == "level" and r.name in yearly]
+        maxima = [r.name for r in self.results if r.kind == "max" and r.name in yearly]
+        weighted = yearly[levels].astype(float).mul(yearly["days"], axis=0)
+        # Every aggregate below has one row per group, in the groups' order (first appearance, as ``days``).
+        sums = _columns(groups[counts].sum().astype(float))
+        level_sums = _columns(weighted.groupby([yearly[k] for k in keys], sort=False).sum())
+        peaks = _columns(groups[maxima].max().astype(float))
+        out = {"days": n_days}
         for r in self.results:
-            if r.kind == "count" and r.name in yearly:
-                out[r.name] = groups[r.name].sum().astype(float) / days * DAYS_PER_YEAR
-            elif r.kind == "level" and r.name in yearly:
-                weighted = (yearly[r.name].astype(float) * yearly["days"]).groupby([yearly[k] for k in keys],
-                                                                                   sort=False).sum()
-                out[r.name] = weighted / days
-            elif r.kind == "max" and r.name in yearly:
-                out[r.name] = groups[r.name].max().astype(float)
-            elif r.kind == "ratio" and r.numerator in yearly and all(d in yearly for d in r.denominator):
-                num = groups[r.numerator].sum().astype(float)
-                den = sum(groups[d].sum().astype(float) for d in r.denominator)
-                out[r.name] = (r.scale * num / den.where(den > 0))
-        return pd.DataFrame(out).reset_index()
+            if r.name in sums:
+                out[r.name] = sums[r.name] / n_days * DAYS_PER_YEAR
+            elif r.name in level_sums:
+                out[r.name] = level_sums[r.name] / n_days
+            elif r.name in peaks:
+                out[r.name] = peaks[r.name]
+            elif r.kind == "ratio" and r.numerator in sums and all(d in sums for d in r.denominator):
+                den = sum(sums[d] for d in r.denominator)
+                out[r.name] = r.scale * sums[r.numerator] / np.where(den > 0, den, np.nan)
+        return pd.DataFrame(out, index=days.index).reset_index()
 
     def summary(self, yearly: pd.DataFrame) -> dict[str, float]:
         """The runs.parquet row of one run: ``total_<count>`` for counts, the whole-run value for the others."""
@@ -155,3 +165,8 @@ class Registry:
             else:
                 out[r.name] = float(whole[r.name]) if whole is not None else float("nan")
         return out
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A frame's columns as numpy arrays."""
+    return dict(zip(frame.columns, frame.to_numpy().T))

@@ -69,6 +69,8 @@ class PeacekeepingModel(mesa.Model):
         self.today: date = self.first_day
         self.year = self.first_day.year
         self.rainy = False
+        rainy_months = p.roads.rainy_season_months
+        self._rainy_by_day = [d.month in rainy_months for d in self.calendar]
         self.recording = False               # False while the model is built and during the warm-up
         self.recorder = Recorder(self.dates, REGISTRY)
         self.profiles = contingent.profiles(self.theatre.contingents, p.contingents)
@@ -93,6 +95,9 @@ class PeacekeepingModel(mesa.Model):
         self.medical = MedicalChain(self, p.medical)
         self.incidents = Incidents(self, log=p.outputs.incidents)
         self._schedule_events()
+        self._open_changes = self._open_change_days()
+        self._open_flags: list[bool] = []                # the camps' open flags of the last recorded day...
+        self._open_mask = np.zeros(0, dtype=bool)         # ...as an array (rebuilt when a flag changes)
         self.datacollector = None
         if collect_daily_reporters:
             self.datacollector = mesa.DataCollector(model_reporters={
@@ -151,6 +156,17 @@ class PeacekeepingModel(mesa.Model):
         for event in past:
             event.apply(self)
 
+    def _open_change_days(self) -> set[int]:
+        """Day indices whose morning can open or close a camp (``Camp.refresh_open``): the first day, each camp's
+        opening day and the day after its closing date. Between them every camp's answer stays the same (a camp
+        that finishes its withdrawal closes itself), so camps are refreshed only on these days. Depends on the
+        camps' dates: recomputed after the events of a day."""
+        days = {0}
+        for camp in self.camps:
+            days.add((camp.opens - self.first_day).days)
+            days.add((camp.closes - self.first_day).days + 1)
+        return days
+
     def calendar_of(self, day: int) -> date:
         """The date of a day index."""
         return self.calendar[day]
@@ -162,7 +178,7 @@ class PeacekeepingModel(mesa.Model):
 
     def camp_open(self, name: str) -> bool:
         camp = self.camps_by_name.get(name)
-        return camp is not None and camp.is_open()
+        return camp is not None and camp.open
 
     # --- the day --------------------------------------------------------------------------------------------------
     def step(self) -> None:
@@ -172,8 +188,11 @@ class PeacekeepingModel(mesa.Model):
     def day_step(self) -> None:
         """One day, in the order of MODEL.md's 'Processes in a day'."""
         self._new_day()
-        for event in self._events_by_day.get(self.day, ()):   # 1. dated scenario events
+        events = self._events_by_day.get(self.day, ())
+        for event in events:                 # 1. dated scenario events
             event.apply(self)
+        if events:                           # an event may change a camp's dates: recompute, and refresh tomorrow
+            self._open_changes = self._open_change_days() | {self.day + 1}
         self._armed_groups_act()             # 2. lay IEDs (where traffic was seen, where aircraft were), plan attacks
         self.air.allocate_surveillance(self.own_traffic)      # 3. air surveillance over segments and camps
         for camp in self.camps:              # 4. supplies, orders, rotations, withdrawal moves; convoys depart
@@ -198,23 +217,24 @@ class PeacekeepingModel(mesa.Model):
             self.running = False
 
     def _new_day(self) -> None:
-        self.day += 1
-        self.streams.day = self.day
-        self.recording = self.day >= self.warmup
-        self.recorder.t = self.day - self.warmup if self.recording else self.recorder.scratch
-        self.today = self.calendar[self.day]
-        self.rainy = self.today.month in self.params.roads.rainy_season_months
-        if self.today.year != self.year:
-            self.year = self.today.year
+        self.day = day = self.day + 1
+        self.streams.day = day
+        self.recording = day >= self.warmup
+        self.recorder.t = day - self.warmup if self.recording else self.recorder.scratch
+        self.today = today = self.calendar[day]
+        self.rainy = self._rainy_by_day[day]
+        if today.year != self.year:
+            self.year = today.year
             for camp in self.camps:
                 camp.set_year(self.year)
-        for camp in self.camps:
-            camp.refresh_open()
+        if day in self._open_changes:
+            for camp in self.camps:
+                camp.refresh_open()
         self.air.new_day()
         self.logistics.new_day()
         self.posture.new_day()
-        self.passes_today[:] = 0.0
-        self.ieds.decay(self.day)
+        self.passes_today.fill(0.0)
+        self.ieds.decay(day)
 
     def _armed_groups_act(self) -> None:
         for group in self.groups:
@@ -233,13 +253,15 @@ class PeacekeepingModel(mesa.Model):
         self.own_traffic *= self.own_memory
         self.own_traffic += self.passes_today
         record = self.recorder
-        open_mask = np.fromiter((c.open for c in self.camps), dtype=bool, count=len(self.camps))
+        open_flags = [c.open for c in self.camps]
+        if open_flags != self._open_flags:
+            self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
         record.set("ieds_emplaced", self.ieds.emplaced)
-        record.set("open_camps", int(open_mask.sum()))
-        record.set("personnel_in_theatre", sum(c.persons for c in self.camps if c.open))
+        record.set("open_camps", open_flags.count(True))
+        record.set("personnel_in_theatre", sum([c.persons for c in self.camps if c.open]))
         self.logistics.record_day()
         self.host_state.record_day()
-        self.posture.record_day(open_mask)
+        self.posture.record_day(self._open_mask)
         if self.datacollector is not None:
             self.datacollector.collect(self)
 

@@ -40,6 +40,7 @@ when something happens (waiting times, device lifetimes), see the modules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 
@@ -47,6 +48,7 @@ import numpy as np
 
 SETUP_DAY = -1  # the day index of draws made while the model is built
 EVENT_BLOCKS = np.uint64(2**63)  # third counter word of event blocks: above any day
+_EVENT_WORD = int(EVENT_BLOCKS)
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
@@ -63,10 +65,11 @@ def decision_code(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+@functools.lru_cache(maxsize=4096, typed=True)   # the same things are named day after day (a base, a device met)
 def entity_code(*parts) -> int:
     """A stable 63-bit code for an entity described by ``parts`` (names, days, ranks), e.g.
     ``entity_code("resupply", "Gao", "Kidal", 812, 0)`` for the first resupply convoy Gao-Kidal of day 812."""
-    text = "\x1f".join(str(p) for p in parts).encode("utf-8")
+    text = "\x1f".join(map(str, parts)).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
 
 
@@ -74,20 +77,25 @@ class Decision:
     """The random numbers of one decision, in blocks (module docstring): ``generator()`` and ``generator(entity)``
     for today, ``event(k)`` for the decision's k-th event."""
 
-    __slots__ = ("name", "_clock", "_bitgen", "_generator", "_counter", "_state", "_block", "_day", "_left",
-                 "_events")
+    __slots__ = ("name", "_clock", "_key", "_bitgen", "_generator", "_counter", "_state", "_block", "_day",
+                 "_parked", "_spare", "_events")
 
     def __init__(self, name: str, key: np.ndarray, clock: "Streams"):
         self.name = name
         self._clock = clock
         self._bitgen = np.random.Philox(key=key)
         self._generator = np.random.Generator(self._bitgen)
-        self._counter = np.zeros(4, dtype=np.uint64)
-        self._state = {"bit_generator": "Philox", "state": {"counter": self._counter, "key": key},
-                       "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
+        self._key = key
+        # The state of a block's start; Python ints, which numpy's state setter reads faster than arrays.
+        self._counter = [0, 0, 0, 0]
+        self._state = {"bit_generator": "Philox", "state": {"counter": self._counter, "key": key.tolist()},
+                       "buffer": [0, 0, 0, 0], "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
         self._block: tuple[int, int] | None = None
         self._day: int | None = None
-        self._left: dict[tuple[int, int], dict] = {}    # today's blocks left part-way: where each stopped
+        # Today's blocks left part-way keep their own bit generator, parked where it stopped (cheaper than reading
+        # and restoring a state); a new day returns them to the spares, which later blocks reuse.
+        self._parked: dict[tuple[int, int], tuple[np.random.Philox, np.random.Generator]] = {}
+        self._spare: list[tuple[np.random.Philox, np.random.Generator]] = []
         self._events = 0                                  # events so far: the index of the next event block
 
     def generator(self, entity: int = 0) -> np.random.Generator:
@@ -96,7 +104,7 @@ class Decision:
 
     def event(self, index: int) -> np.random.Generator:
         """The generator positioned in the block of the decision's ``index``-th event (any day)."""
-        return self._at(int(EVENT_BLOCKS), index)
+        return self._at(_EVENT_WORD, index)
 
     @property
     def events(self) -> int:
@@ -110,18 +118,28 @@ class Decision:
 
     def _at(self, word: int, entity: int) -> np.random.Generator:
         block = (word, entity)
-        if block == self._block and self._day == self._clock.day:
+        day = self._clock.day
+        if day != self._day:
+            self._spare.extend(self._parked.values())
+            self._parked.clear()
+            self._day = day
+        elif block == self._block:
             return self._generator
-        if self._day != self._clock.day:
-            self._left.clear()
-            self._day = self._clock.day
-        elif self._block is not None:
-            self._left[self._block] = self._bitgen.state
-        state = self._left.pop(block, None)
-        if state is None:
-            self._counter[:] = (0, 0, word, entity)
-            state = self._state
-        self._bitgen.state = state
+        else:
+            self._parked[self._block] = (self._bitgen, self._generator)
+            found = self._parked.pop(block, None)
+            if found is not None:
+                self._bitgen, self._generator = found
+                self._block = block
+                return self._generator
+            if self._spare:
+                self._bitgen, self._generator = self._spare.pop()
+            else:
+                self._bitgen = np.random.Philox(key=self._key)
+                self._generator = np.random.Generator(self._bitgen)
+        self._counter[2] = word
+        self._counter[3] = entity
+        self._bitgen.state = self._state
         self._block = block
         return self._generator
 

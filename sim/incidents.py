@@ -14,8 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.special._ufuncs as scu   # binom and nbinom quantiles (Boost): where scipy.stats takes them from
 from scipy import special
+
+try:    # binom and nbinom quantiles (Boost), private: where scipy.stats itself takes them from
+    from scipy.special._ufuncs import _binom_ppf, _nbinom_ppf
+except ImportError:   # a scipy that moved them: scipy.stats' public quantiles, the same numbers, slower
+    _binom_ppf = _nbinom_ppf = None
 
 from sim.results import Result
 
@@ -130,7 +134,10 @@ def binom_ppf(q: float, n: float, p: float) -> float:
     edge = _edges(q, n >= 0 and (n == math.inf or n.is_integer()) and 0 <= p <= 1, n)
     if edge is not None:
         return edge
-    return float(scu._binom_ppf(q, n, p)) + 0.0
+    if _binom_ppf is None:
+        from scipy import stats
+        return float(stats.binom.ppf(q, n, p))
+    return float(_binom_ppf(q, n, p)) + 0.0
 
 
 def nbinom_ppf(q: float, n: float, p: float) -> float:
@@ -139,8 +146,11 @@ def nbinom_ppf(q: float, n: float, p: float) -> float:
     edge = _edges(q, n > 0 and 0 < p <= 1, math.inf)
     if edge is not None:
         return edge
+    if _nbinom_ppf is None:
+        from scipy import stats
+        return float(stats.nbinom.ppf(q, n, p))
     with np.errstate(over="ignore"):   # as scipy.stats (scipy gh-17432)
-        return float(scu._nbinom_ppf(q, n, p)) + 0.0
+        return float(_nbinom_ppf(q, n, p)) + 0.0
 
 
 def clustered_deaths(rng: np.random.Generator, mean: float, dispersion: float) -> int:

@@ -48,6 +48,17 @@ def test_nbinom_ppf_is_scipy_stats(n, p):
         assert same(nbinom_ppf(q, n, p), theirs), (q, n, p)
 
 
+def test_without_scipys_private_quantiles_the_public_ones_give_the_same_numbers(monkeypatch):
+    """A scipy that moved its private binom/nbinom quantiles falls back to scipy.stats, with the same numbers."""
+    import sim.incidents as incidents
+
+    fast = [(incidents.binom_ppf(q, 8, 0.3), incidents.nbinom_ppf(q, 2.5, 0.4)) for q in QS[:40]]
+    monkeypatch.setattr(incidents, "_binom_ppf", None)
+    monkeypatch.setattr(incidents, "_nbinom_ppf", None)
+    slow = [(incidents.binom_ppf(q, 8, 0.3), incidents.nbinom_ppf(q, 2.5, 0.4)) for q in QS[:40]]
+    assert all(same(a, b) and same(c, d) for (a, c), (b, d) in zip(fast, slow))
+
+
 def test_the_distance_to_surgery_follows_the_surgical_units():
     """MedicalChain.to_surgery_km remembers distances only for the surgical units they were measured to."""
     model = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=1)

@@ -69,11 +69,12 @@ class PatrolParams(StrictModel):
 
 
 def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, total: float) -> float:
-    """Weighted share of hotspots covered: within[h, c] (bool) x effort[c] (0-1), best camp per hotspot; ``total``
-    is weights.sum() (computed once per year of hotspots)."""
+    """Weighted share of hotspots covered: within[c, h] (bool) x effort[c] (0-1), best camp per hotspot; ``total``
+    is weights.sum() (computed once per year of hotspots). Camps by rows: the best camp is then a reduction over
+    rows, which numpy does three times faster than over the short rows of the transpose."""
     if total <= 0 or within.size == 0:
         return 0.0
-    covered = np.maximum.reduce(within * effort, axis=1)      # ndarray.max without its Python wrapper
+    covered = np.maximum.reduce(within * effort[:, None], axis=0)      # ndarray.max without its Python wrapper
     return float(covered @ weights / total)
 
 
@@ -104,14 +105,15 @@ class PatrolNetwork:
             if h.kind in kinds:
                 by_year.setdefault(h.year, []).append(h)
         self.years = sorted(by_year)
-        self.hotspots: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}  # year -> distance, weights, total weight
+        # year -> distance (camps x hotspots), weights, total weight
+        self.hotspots: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
         self._hotspots_of: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}     # any year -> its data year's
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
             distance = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :])
             weights = np.array([h.events for h in rows], dtype=float)
-            self.hotspots[year] = (distance, weights, weights.sum())
+            self.hotspots[year] = (np.ascontiguousarray(distance.T), weights, weights.sum())
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
         self.coverage_today = 0.0
@@ -124,7 +126,7 @@ class PatrolNetwork:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
         if year not in self._hotspots_of:
             if not self.years:
-                self._hotspots_of[year] = (np.zeros((0, self.share.shape[0])), np.zeros(0), 0.0)
+                self._hotspots_of[year] = (np.zeros((self.share.shape[0], 0)), np.zeros(0), 0.0)
             else:
                 self._hotspots_of[year] = self.hotspots[min(self.years, key=lambda y: (abs(y - year), -y))]
         return self._hotspots_of[year]
@@ -135,13 +137,14 @@ class PatrolNetwork:
 
     def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
         distance, weights, total = self.hotspots_for(year)
-        return coverage_share(distance <= reach_km, effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
+        return coverage_share(distance <= reach_km[:, None], effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
                               weights, total)
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
         near = self.near[camp_index]
-        return float(surveillance[near].mean()) if len(near) else 0.0
+        # the mean as numpy's mean computes it (sum, then / count), without its Python overhead
+        return float(surveillance[near].sum()) / len(near) if len(near) else 0.0
 
     # --- the day ----------------------------------------------------------------------------------------------
     def step(self) -> np.ndarray:

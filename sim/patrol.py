@@ -121,6 +121,12 @@ class PatrolNetwork:
         self.ied_draws = model.streams.decision("patrols.ied")
         # a patrol vehicle's chance of meeting one device on a pass (fixed parameters)
         self._encounter = model.params.ieds.encounter_probability_per_vehicle * p.ied_exposure_factor
+        # persons of open camps (0 if closed), and the patrols they send at full tempo (persons / 1000 x rate):
+        # refreshed when a camp's persons or open state differ from yesterday's (garrison changes, openings, closings)
+        self._persons: list[float] = []
+        self._patrols_at_full_tempo = np.zeros(len(camps))
+        # the draw's entity code of each (segment, device) passed: a device lies on its segment for many days
+        self._device_codes: dict[tuple[int, int], int] = {}
 
     def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
@@ -137,8 +143,8 @@ class PatrolNetwork:
 
     def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
         distance, weights, total = self.hotspots_for(year)
-        return coverage_share(distance <= reach_km[:, None], effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
-                              weights, total)
+        effort = effort_factor(patrol_km, self.params.reference_patrol_km_per_day)
+        return coverage_share(distance <= reach_km[:, None], effort, weights, total)
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
@@ -151,8 +157,11 @@ class PatrolNetwork:
         """Today's patrols: patrol-km by camp, exposure to devices, coverage. Returns the passes per segment."""
         m, p = self.model, self.params
         factor = m.posture.camp_factor
-        persons = np.fromiter((c.persons if c.open else 0.0 for c in m.camps), dtype=float, count=len(m.camps))
-        km = persons / 1000.0 * p.patrols_per_1000_troops_per_day * factor * p.patrol_length_km
+        persons = [c.persons if c.open else 0.0 for c in m.camps]
+        if persons != self._persons:
+            self._persons = persons
+            self._patrols_at_full_tempo = np.array(persons) / 1000.0 * p.patrols_per_1000_troops_per_day
+        km = self._patrols_at_full_tempo * factor * p.patrol_length_km
         self.km_by_camp = km
         total = float(km.sum())
         m.recorder.add("patrol_km", total)
@@ -185,7 +194,8 @@ class PatrolNetwork:
         for i, s in enumerate(segs.tolist()):
             # Each segment its own luck today (streams.py): which other segments were patrolled, which differs
             # between scenarios as the posture moves, does not change what is met here.
-            devices = m.ieds.meet_on(s, p_meet[i], lambda code: self.ied_draws.generator(entity_code(s, code)).random())
+            devices = m.ieds.meet_on(s, p_meet[i],
+                                     lambda code: self.ied_draws.generator(self._device_code(s, code)).random())
             if not devices:
                 continue
             if by_camp is None:
@@ -211,6 +221,13 @@ class PatrolNetwork:
                                                 p.patrols.persons_per_patrol)
                 m.incidents.record(kind="ied_detonation", target="patrol", where=where, contingent=contingent,
                                    killed=killed, wounded=wounded, camp=camp, incident=device)
+
+    def _device_code(self, segment: int, device: int) -> int:
+        """The entity code of a device passed on a segment (``streams.entity_code``, cached)."""
+        code = self._device_codes.get((segment, device))
+        if code is None:
+            code = self._device_codes[(segment, device)] = entity_code(segment, device)
+        return code
 
     def _detection(self, segs: np.ndarray, by_camp: np.ndarray) -> list[float]:
         """Chance that a device met on each of ``segs`` is found: the patrols' training there (weighted by camp

@@ -124,9 +124,9 @@ class Posture:
         # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
         self._area_cover_of: bytes | None = None
         self._area_cover = np.ones(len(model.camps))
-        # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km (fixed), and its IED
-        # density and casevac cover as of ``_version``, bumped whenever ied_events or cover change (new_day,
-        # ied_event): a camp asks for its route's factor, then its convoy for its speed, on the same day
+        # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km
+        # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
+        # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
         self._version = 0
         self._route_length: dict[tuple[str, bytes], tuple[np.ndarray, float]] = {}
         self._route_threat: dict[tuple[str, bytes], tuple[int, float, float]] = {}

@@ -128,8 +128,8 @@ class Posture:
         # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
         # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
         self._version = 0
-        self._route_length: dict[tuple[str, bytes], tuple[np.ndarray, float]] = {}
-        self._route_threat: dict[tuple[str, bytes], tuple[int, float, float]] = {}
+        self._route_length: dict[tuple[np.dtype, bytes], tuple[np.ndarray, float]] = {}
+        self._route_threat: dict[tuple[np.dtype, bytes], tuple[int, float, float]] = {}
 
     # --- what happened --------------------------------------------------------------------------------------
     def casualties(self, camp, persons: int) -> None:
@@ -172,7 +172,7 @@ class Posture:
         """IED events per 100 km and length-weighted casevac cover of a route (cached by route, see __init__)."""
         if len(segments) == 0:
             return 0.0, 1.0
-        key = (segments.dtype.str, segments.tobytes())
+        key = (segments.dtype, segments.tobytes())
         known = self._route_threat.get(key)
         if known is not None and known[0] == self._version:
             return known[1], known[2]

@@ -68,12 +68,13 @@ class PatrolParams(StrictModel):
         source="MODEL.md (civilian-threat hotspots)")
 
 
-def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted share of hotspots covered: within[h, c] (bool) x effort[c] (0-1), best camp per hotspot."""
-    total = weights.sum()
+def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, total: float) -> float:
+    """Weighted share of hotspots covered: within[c, h] (bool) x effort[c] (0-1), best camp per hotspot; ``total``
+    is weights.sum() (computed once per year of hotspots). Camps by rows: the best camp is then a reduction over
+    rows, which numpy does three times faster than over the short rows of the transpose."""
     if total <= 0 or within.size == 0:
         return 0.0
-    covered = (within * effort[None, :]).max(axis=1)
+    covered = np.maximum.reduce(within * effort[:, None], axis=0)      # ndarray.max without its Python wrapper
     return float(covered @ weights / total)
 
 
@@ -104,24 +105,34 @@ class PatrolNetwork:
             if h.kind in kinds:
                 by_year.setdefault(h.year, []).append(h)
         self.years = sorted(by_year)
-        self.hotspots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._hotspots_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}     # any year -> its data year's
+        # year -> distance (camps x hotspots), weights, total weight
+        self.hotspots: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
+        self._hotspots_of: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}     # any year -> its data year's
         for year, rows in by_year.items():
             lat = np.array([h.cell_lat for h in rows])
             lon = np.array([h.cell_lon for h in rows])
             distance = km_between(lat[:, None], lon[:, None], camp_lat[None, :], camp_lon[None, :])
-            self.hotspots[year] = (distance, np.array([h.events for h in rows], dtype=float))
+            weights = np.array([h.events for h in rows], dtype=float)
+            self.hotspots[year] = (np.ascontiguousarray(distance.T), weights, weights.sum())
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
         self.coverage_today = 0.0
-        self._coverage_of: tuple | None = None    # (year, patrol km by camp, reach by camp) coverage_today is for
+        self._coverage_of: tuple | None = None    # (year, patrol km and movement factor by camp) coverage_today is for
         self.ied_draws = model.streams.decision("patrols.ied")
+        # a patrol vehicle's chance of meeting one device on a pass (fixed parameters)
+        self._encounter = model.params.ieds.encounter_probability_per_vehicle * p.ied_exposure_factor
+        # persons of open camps (0 if closed), and the patrols they send at full tempo (persons / 1000 x rate):
+        # refreshed when a camp's persons or open state differ from yesterday's (garrison changes, openings, closings)
+        self._persons: list[float] = []
+        self._patrols_at_full_tempo = np.zeros(len(camps))
+        # the draw's entity code of each (segment, device) passed: a device lies on its segment for many days
+        self._device_codes: dict[tuple[int, int], int] = {}
 
-    def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+    def hotspots_for(self, year: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Hotspots of the year, or of the nearest year with data (the record covers 2014-2020)."""
         if year not in self._hotspots_of:
             if not self.years:
-                self._hotspots_of[year] = (np.zeros((0, self.share.shape[0])), np.zeros(0))
+                self._hotspots_of[year] = (np.zeros((self.share.shape[0], 0)), np.zeros(0), 0.0)
             else:
                 self._hotspots_of[year] = self.hotspots[min(self.years, key=lambda y: (abs(y - year), -y))]
         return self._hotspots_of[year]
@@ -131,82 +142,68 @@ class PatrolNetwork:
         return (patrol_km @ self.share) / self.length_km
 
     def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
-        distance, weights = self.hotspots_for(year)
-        return coverage_share(distance <= reach_km[None, :], effort_factor(patrol_km, self.params.reference_patrol_km_per_day),
-                              weights)
+        distance, weights, total = self.hotspots_for(year)
+        effort = effort_factor(patrol_km, self.params.reference_patrol_km_per_day)
+        return coverage_share(distance <= reach_km[:, None], effort, weights, total)
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
         near = self.near[camp_index]
-        return float(surveillance[near].mean()) if len(near) else 0.0
+        # the mean as numpy's mean computes it (sum, then / count), without its Python overhead
+        return float(surveillance[near].sum()) / len(near) if len(near) else 0.0
 
     # --- the day ----------------------------------------------------------------------------------------------
     def step(self) -> np.ndarray:
         """Today's patrols: patrol-km by camp, exposure to devices, coverage. Returns the passes per segment."""
         m, p = self.model, self.params
-        persons = np.fromiter((c.persons if c.open else 0.0 for c in m.camps), dtype=float, count=len(m.camps))
-        km = persons / 1000.0 * p.patrols_per_1000_troops_per_day * m.posture.camp_factor * p.patrol_length_km
+        factor = m.posture.camp_factor
+        persons = [c.persons if c.open else 0.0 for c in m.camps]
+        if persons != self._persons:
+            self._persons = persons
+            self._patrols_at_full_tempo = np.array(persons) / 1000.0 * p.patrols_per_1000_troops_per_day
+        km = self._patrols_at_full_tempo * factor * p.patrol_length_km
         self.km_by_camp = km
         total = float(km.sum())
         m.recorder.add("patrol_km", total)
         m.recorder.add("patrols", total / p.patrol_length_km)
-        passes = self.passes(km) if total > 0 else np.zeros(m.roads.n)
         if total > 0:
+            passes = self.passes(km)
             self._meet_ieds(km, passes)
-        # Coverage depends only on the year's hotspots and the patrol effort and reach by camp: recompute it only
-        # when one of them changed.
-        reach = p.patrol_reach_km * m.posture.camp_factor
-        key = self._coverage_of
-        if key is None or key[0] != m.year or not np.array_equal(key[1], km) or not np.array_equal(key[2], reach):
-            self.coverage_today = self.coverage(m.year, km, reach)
-            self._coverage_of = (m.year, km, reach.copy())
+        else:
+            passes = np.zeros(m.roads.n)
+        # Coverage depends only on the year's hotspots and the patrol effort and reach (patrol_reach_km x the
+        # movement factor) by camp: recompute it only when one of them changed (compared by their bytes: cheap).
+        key = (m.year, km.tobytes(), factor.tobytes())
+        if key != self._coverage_of:
+            self.coverage_today = self.coverage(m.year, km, p.patrol_reach_km * factor)
+            self._coverage_of = key
         m.recorder.set("coverage", self.coverage_today)
         return passes
 
     def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
         """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
         m, p = self.model, self.model.params
-        segs = np.flatnonzero((passes > 0) & (m.ieds.count > 0))      # patrolled segments with devices on them
+        segs = ((passes > 0) & (m.ieds.count > 0)).nonzero()[0]       # patrolled segments with devices on them
         if len(segs) == 0:
             return
-        p_meet = meet_probability(p.ieds.encounter_probability_per_vehicle * p.patrols.ied_exposure_factor,
-                                  passes[segs] * p.patrols.vehicles_per_patrol)
-        by_camp = None
-
-        def camp_km():                                                   # camp x segment patrol-km
-            nonlocal by_camp
-            if by_camp is None:
-                by_camp = patrol_km[:, None] * self.share[:, segs]
-            return by_camp
-
-        def p_detect():
-            training = np.array([c.training for c in m.camps])
-            seg_training = (training @ camp_km()) / np.maximum(camp_km().sum(axis=0), 1e-12)
-            return detection_probability(
-                base=p.ieds.base_detection_probability, training=seg_training,
-                training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
-                surveillance=m.air.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
-                maximum=p.ieds.max_detection_probability)
-
-        detect = None
-
-        def p_detect_at(i: int) -> float:                                # computed once, when a device is met
-            nonlocal detect
-            if detect is None:
-                detect = p_detect()
-            return float(detect[i])
-
+        p_meet = meet_probability(self._encounter, passes[segs] * p.patrols.vehicles_per_patrol).tolist()
+        # Who patrols each segment, and the chance a device met there is found: computed once, when the first
+        # device is met (on most days none is).
+        by_camp = detect = None
         record = m.recorder
         for i, s in enumerate(segs.tolist()):
             # Each segment its own luck today (streams.py): which other segments were patrolled, which differs
             # between scenarios as the posture moves, does not change what is met here.
-            devices = m.ieds.meet_on(s, float(p_meet[i]),
-                                     lambda code: self.ied_draws.generator(entity_code(s, code)).random())
+            devices = m.ieds.meet_on(s, p_meet[i],
+                                     lambda code: self.ied_draws.generator(self._device_code(s, code)).random())
             if not devices:
                 continue
+            if by_camp is None:
+                by_camp = patrol_km[:, None] * self.share[:, segs]     # camp x segment patrol-km
+                detect = self._detection(segs, by_camp)
             rng = self.ied_draws.generator(s)                           # who was patrolling there
             met = len(devices)
-            weights = camp_km()[:, i]
+            weights = by_camp[:, i]
             camp = m.camps[int(rng.choice(len(m.camps), p=weights / weights.sum()))]
             contingent = camp.pick_contingent(rng)
             where = at_segment(m, s, m.attacks.segment_group[s])
@@ -214,7 +211,7 @@ class PatrolNetwork:
             m.posture.ied_event(s, met)
             for device in devices:                                      # each device its own luck (IedField)
                 luck = m.ieds.outcome(device)
-                if luck.random() < p_detect_at(i):
+                if luck.random() < detect[i]:
                     record.add("ied_found", 1)
                     m.incidents.record(kind="ied_found", target="patrol", where=where, contingent=contingent,
                                        killed=0, wounded=0, camp=camp, incident=device)
@@ -224,3 +221,22 @@ class PatrolNetwork:
                                                 p.patrols.persons_per_patrol)
                 m.incidents.record(kind="ied_detonation", target="patrol", where=where, contingent=contingent,
                                    killed=killed, wounded=wounded, camp=camp, incident=device)
+
+    def _device_code(self, segment: int, device: int) -> int:
+        """The entity code of a device passed on a segment (``streams.entity_code``, cached)."""
+        code = self._device_codes.get((segment, device))
+        if code is None:
+            code = self._device_codes[(segment, device)] = entity_code(segment, device)
+        return code
+
+    def _detection(self, segs: np.ndarray, by_camp: np.ndarray) -> list[float]:
+        """Chance that a device met on each of ``segs`` is found: the patrols' training there (weighted by camp
+        patrol-km ``by_camp``) and the segment's air surveillance."""
+        m, p = self.model, self.model.params
+        training = np.array([c.training for c in m.camps])
+        seg_training = (training @ by_camp) / np.maximum(by_camp.sum(axis=0), 1e-12)
+        return detection_probability(
+            base=p.ieds.base_detection_probability, training=seg_training,
+            training_bonus=p.ieds.training_detection_bonus, clearance=False, clearance_bonus=0.0,
+            surveillance=m.air.surveillance[segs], surveillance_bonus=p.ieds.surveillance_detection_bonus,
+            maximum=p.ieds.max_detection_probability).tolist()

@@ -120,6 +120,16 @@ class Posture:
         self._area_total = np.maximum(near.sum(axis=1), 1e-9)
         self._has_area = near.sum(axis=1) > 0
         self.cover = np.ones(model.roads.n)       # today's golden-hour casevac cover by segment
+        # casevac cover of each camp's patrol area: depends only on the cover by segment, which changes on few days
+        # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
+        self._area_cover_of: bytes | None = None
+        self._area_cover = np.ones(len(model.camps))
+        # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km
+        # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
+        # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
+        self._version = 0
+        self._route_length: dict[tuple[np.dtype, bytes], tuple[np.ndarray, float]] = {}
+        self._route_threat: dict[tuple[np.dtype, bytes], tuple[int, float, float]] = {}
 
     # --- what happened --------------------------------------------------------------------------------------
     def casualties(self, camp, persons: int) -> None:
@@ -130,6 +140,7 @@ class Posture:
     def ied_event(self, segment: int, n: int = 1) -> None:
         """A device found or set off on a segment."""
         self.ied_events[segment] += n
+        self._version += 1
 
     def restrict(self, factor: float, until: date) -> None:
         """A ``movement_restricted`` event: movement everywhere x factor until ``until``."""
@@ -148,17 +159,30 @@ class Posture:
         self.ied_events *= self.ied_memory
         if self.restricted_until is not None and self.model.today > self.restricted_until:
             self.restriction, self.restricted_until = 1.0, None
+        self._version += 1
         self.cover = self.model.air.golden_hour_cover()
+        cover_key = self.cover.tobytes()
+        if cover_key != self._area_cover_of:
+            self._area_cover = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
+            self._area_cover_of = cover_key
         density = self._area_km @ self.ied_events / self._area_total * 100.0
-        covered = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
-        self.camp_factor = movement_factor(self.losses, density, covered, self.params, self.restriction)
+        self.camp_factor = movement_factor(self.losses, density, self._area_cover, self.params, self.restriction)
 
     def _density_and_cover(self, segments: np.ndarray) -> tuple[float, float]:
+        """IED events per 100 km and length-weighted casevac cover of a route (cached by route, see __init__)."""
         if len(segments) == 0:
             return 0.0, 1.0
-        length = self.model.roads.length_km[segments]
-        km = float(length.sum())
-        return float(self.ied_events[segments].sum()) / km * 100.0, float(self.cover[segments] @ length) / km
+        key = (segments.dtype, segments.tobytes())
+        known = self._route_threat.get(key)
+        if known is not None and known[0] == self._version:
+            return known[1], known[2]
+        if key not in self._route_length:
+            length = self.model.roads.length_km[segments]
+            self._route_length[key] = (length, float(length.sum()))
+        length, km = self._route_length[key]
+        density, cover = float(self.ied_events[segments].sum()) / km * 100.0, float(self.cover[segments] @ length) / km
+        self._route_threat[key] = (self._version, density, cover)
+        return density, cover
 
     def route_factor(self, camp, route: np.ndarray) -> float:
         """Movement factor for a road move ordered by ``camp`` along ``route``."""
@@ -172,4 +196,6 @@ class Posture:
         return 1.0 - self.params.threat_slowdown * min(1.0, density / self.params.ied_reference_per_100km), cover
 
     def record_day(self, open_mask: np.ndarray) -> None:
-        self.model.recorder.set("movement_factor", float(self.camp_factor[open_mask].mean()) if open_mask.any() else 0.0)
+        # the mean as numpy's mean computes it (sum, then / count), without its Python overhead
+        factors = self.camp_factor[open_mask]
+        self.model.recorder.set("movement_factor", float(factors.sum()) / len(factors) if len(factors) else 0.0)

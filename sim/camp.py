@@ -97,13 +97,16 @@ class Camp(mesa.Agent):
         self.en_route_t = 0.0
         self.stocked = False
         self.last_order_day = -math.inf
-        self.next_rotation_day = 0.0
+        self._next_rotation_day = 0.0
         self.received_equipment_t = 0.0      # equipment other closing camps sent here
         self._use_t = 0.0
         self._critical_t = self._reorder_t = 0.0
         self.withdrawal: Withdrawal | None = None
         self.finished = False
         self.open = False                    # set each morning (refresh_open) and on closing
+        # days before this one are routine (``step``): the camp is stocked, has a hub, is not withdrawing, and
+        # neither its withdrawal nor its next rotation is due; -inf until its first day open (see _refresh_routine)
+        self._routine_until = -math.inf
         self.plan_closure(record.closed, None)
 
     # --- state ------------------------------------------------------------------------------------------------
@@ -112,6 +115,26 @@ class Camp(mesa.Agent):
         self.closes = closes
         self.transfer_to = transfer_to
         self.withdrawal_start = closes - timedelta(days=int(self.model.params.withdrawal.lead_days))
+        self._withdrawal_start_day = (self.withdrawal_start - self.model.first_day).days    # its day index
+        self._refresh_routine()
+
+    @property
+    def next_rotation_day(self) -> float:
+        """Day index of the camp's next troop rotation (set by the model at the start, then by ``_rotate``)."""
+        return self._next_rotation_day
+
+    @next_rotation_day.setter
+    def next_rotation_day(self, day: float) -> None:
+        self._next_rotation_day = day
+        self._refresh_routine()
+
+    def _refresh_routine(self) -> None:
+        """Recompute the end of the camp's routine days; called whenever what it depends on changes (stocking,
+        the closing date, the next rotation, the start of the withdrawal)."""
+        if self.stocked and self.hub is not None and self.withdrawal is None:
+            self._routine_until = min(self._withdrawal_start_day, self._next_rotation_day)
+        else:
+            self._routine_until = -math.inf
 
     def refresh_open(self) -> None:
         """Open today: between its opening and closing dates, and not closed yet (set each morning)."""
@@ -204,24 +227,38 @@ class Camp(mesa.Agent):
     def step(self) -> None:
         """Consume, order resupply, rotate, and withdraw if closing (only called while open)."""
         m = self.model
+        if m.day < self._routine_until:          # most days: only consume, and order when stock runs low
+            use = self._use_t
+            stock = self.stock_t - use
+            self.stock_t = stock = stock if stock > 0.0 else 0.0      # max(0.0, stock - use)
+            if stock < self._critical_t:
+                m.recorder.add("camp_days_below_critical", 1)
+            if stock + self.en_route_t < self._reorder_t:
+                self._order_supplies(use)
+            return
         use, reorder_t = self._use_t, self._reorder_t      # today's, before withdrawal moves change the garrison
         if not self.stocked:                     # first day open: fill the stock
             self.stock_t = m.params.camps.initial_stock_days * use
             self.stocked = True
+            self._refresh_routine()
         if self.hub is not None:
             self.stock_t = max(0.0, self.stock_t - use)
             if self.stock_t < self._critical_t:
                 m.recorder.add("camp_days_below_critical", 1)
-        if self.withdrawal is None and m.today >= self.withdrawal_start:
-            self.withdrawal = Withdrawal(m, self)
+        if self.withdrawal is None and m.day >= self._withdrawal_start_day:
+            self._start_withdrawal()
         if self.withdrawal is not None:
             self.withdrawal.step()
         if self.hub is None:
             return
         if self.stock_t + self.en_route_t < reorder_t:
             self._order_supplies(use)
-        if self.withdrawal is None and m.day >= self.next_rotation_day:
+        if self.withdrawal is None and m.day >= self._next_rotation_day:
             self._rotate()
+
+    def _start_withdrawal(self) -> None:
+        self.withdrawal = Withdrawal(self.model, self)
+        self._refresh_routine()
 
     def _order_supplies(self, use: float) -> None:
         """Stock and supplies on the road are below the reorder level: send a resupply convoy, or fly supplies in."""
@@ -272,7 +309,7 @@ class Camp(mesa.Agent):
             self.open = False
             return
         if self.withdrawal is None:
-            self.withdrawal = Withdrawal(self.model, self)
+            self._start_withdrawal()
         self.withdrawal.close()
         self.finished = True
         self.open = False

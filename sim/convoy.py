@@ -19,6 +19,7 @@ MINUSMA's.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from bisect import bisect_left
 
@@ -29,7 +30,6 @@ from sim.ied import detection_probability, detonation
 from sim.incidents import at_segment
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
-from sim.streams import entity_code
 
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
 
@@ -111,6 +111,23 @@ def segment_start_days(lengths_km: np.ndarray, speeds_km_per_day: np.ndarray) ->
     return np.concatenate(([0.0], np.cumsum(days)[:-1])), float(days.sum())
 
 
+class CodeFamily:
+    """``streams.entity_code(*parts, *more)`` for the many entities that share the leading ``parts`` (the convoys
+    of one move, the passages of one convoy): the shared text is hashed once and each code hashes only its own
+    part. Same codes as ``entity_code`` (tests/test_speed2_camps.py), and none of these codes, each asked for once,
+    fills its memo."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, *parts):
+        self._hash = hashlib.blake2b(("\x1f".join(map(str, parts)) + "\x1f").encode("utf-8"), digest_size=8)
+
+    def __call__(self, *more) -> int:
+        h = self._hash.copy()
+        h.update("\x1f".join(map(str, more)).encode("utf-8"))
+        return int.from_bytes(h.digest(), "little") >> 1
+
+
 def meet_probability_for(vehicles: int, per_vehicle: float) -> float:
     """Chance that a convoy of ``vehicles`` meets one given device on a segment it passes."""
     return 1.0 - (1.0 - per_vehicle) ** max(1, vehicles)
@@ -143,10 +160,10 @@ class Convoy(mesa.Agent):
         self.profile = model.profile(contingent)
         self.clearance = clearance
         speed, self.cover = model.posture.route_speed_and_cover(route)
-        rainy = model.rainy
-        self.start_days, self.total_days = model.logistics.timetable(origin, destination, rainy, speed)
-        self._starts = self.start_days.tolist()     # the same, for bisect in the daily step (set with start_days)
-        _, self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)
+        # _starts: start_days as a list, for bisect in the daily step (set with start_days)
+        self.start_days, self._starts, self.total_days = model.logistics.timetable(origin, destination, model.rainy,
+                                                                                   speed)
+        self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)[2]
         self.depart_day = model.day
         self.clock = 0.0
         self.held_days = 0.0
@@ -198,20 +215,22 @@ class Convoy(mesa.Agent):
         every other device unchanged."""
         m = self.model
         p, c = m.params.ieds, m.params.convoys
-        p_detect = detection_probability(
-            base=p.base_detection_probability, training=self.profile.counter_ied_training,
-            training_bonus=p.training_detection_bonus, clearance=self.clearance,
-            clearance_bonus=p.clearance_detection_bonus, surveillance=m.air.surveillance[segs],
-            surveillance_bonus=p.surveillance_detection_bonus, maximum=p.max_detection_probability)
         p_meet = meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle)
         draws = m.logistics.ied_draws
+        passage_code = CodeFamily(self.key, self.turned_back)      # + (leg, device): entity_code of a passage
+        p_detect = None                       # computed at the first device met (most passages meet none)
         record = m.recorder
         for i in np.flatnonzero(on_road).tolist():
             s, leg = int(segs[i]), first + i
-            passage = (self.key, self.turned_back, leg)
-            devices = m.ieds.meet_on(s, p_meet, lambda code: draws.event(entity_code(*passage, code)).random())
+            devices = m.ieds.meet_on(s, p_meet, lambda code: draws.event(passage_code(leg, code)).random())
             if not devices:
                 continue
+            if p_detect is None:
+                p_detect = detection_probability(
+                    base=p.base_detection_probability, training=self.profile.counter_ied_training,
+                    training_bonus=p.training_detection_bonus, clearance=self.clearance,
+                    clearance_bonus=p.clearance_detection_bonus, surveillance=m.air.surveillance[segs],
+                    surveillance_bonus=p.surveillance_detection_bonus, maximum=p.max_detection_probability)
             where = at_segment(m, s, m.attacks.segment_group[s])
             record.add("ied_met", len(devices))
             m.posture.ied_event(s, len(devices))

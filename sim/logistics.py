@@ -26,7 +26,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from sim.convoy import Convoy, segment_start_days
+from sim.convoy import CodeFamily, Convoy, segment_start_days
 from sim.parameters import StrictModel, param
 from sim.results import Result
 from sim.roads import speed_km_per_day
@@ -94,11 +94,13 @@ class Logistics:
         self.model = model
         self.params = params
         self.convoys: list[Convoy] = []
-        self._timetables: dict[tuple, tuple[np.ndarray, float]] = {}
+        self._timetables: dict[tuple, tuple[np.ndarray, list[float], float]] = {}
         self.dispatch_draws = model.streams.decision("convoys.dispatch")
         self.ied_draws = model.streams.decision("convoys.ied")
         self.turn_back_draws = model.streams.decision("convoys.turn_back")
         self._sent: dict[tuple[str, str, str], int] = {}     # convoys sent so far per (kind, origin, destination)
+        # per (kind, origin, destination): its road route (None: no road) and its convoys' codes, both fixed
+        self._moves: dict[tuple[str, str, str], tuple[np.ndarray | None, CodeFamily]] = {}
         hubs = [h for h in model.params.camps.resupply_hubs if h in model.theatre.camps]
         self.trucks_free = {h: params.trucks_per_hub for h in hubs}
         self._trucks_back: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -155,16 +157,21 @@ class Logistics:
         return leg of a rotation); ``organic``: the camp's own vehicles carry the people (a closing camp's last
         convoy), no trucks needed. The caller checks capacity first (``hub_capacity``)."""
         m, c = self.model, self.model.params.convoys
-        if not m.roads.connected(origin, destination) or origin == destination:
+        move = (kind, origin, destination)
+        known = self._moves.get(move)
+        if known is None:
+            route = (m.roads.route(origin, destination)
+                     if m.roads.connected(origin, destination) and origin != destination else None)
+            known = self._moves[move] = (route, CodeFamily(*move))
+        route, code = known
+        if route is None:
             return []
-        route = m.roads.route(origin, destination)
         trucks = max(1, math.ceil(cargo_t / c.tonnes_per_truck - 1e-9) + math.ceil(passengers / c.passengers_per_truck - 1e-9))
         per_convoy = max_trucks or c.max_trucks_per_convoy
         n_convoys = math.ceil(trucks / per_convoy)
         # Draws and identities by what is sent, not by the day or a running count of everything (streams.py): the
         # n-th resupply convoy Gao-Kidal is the same convoy, with the same escort and luck, whatever else was sent
         # and if stocks made it leave a few days earlier or later.
-        move = (kind, origin, destination)
         first = self._sent.get(move, 0)
         self._sent[move] = first + n_convoys
         sent = []
@@ -172,7 +179,7 @@ class Logistics:
             share = 1.0 / n_convoys
             size = min(per_convoy, math.ceil(trucks * share))
             self._numbers += 1
-            key = entity_code(*move, first + i)
+            key = code(first + i)                                 # entity_code(*move, first + i)
             rng = self.dispatch_draws.event(key)                  # this convoy's escort, clearance and drivers
             convoy = Convoy(m, number=self._numbers, key=key, kind=kind,
                             origin=origin, destination=destination, camp=camp, route=route, trucks=size,
@@ -189,17 +196,20 @@ class Logistics:
             self.dispatched_t[fleet] += cargo_t
         return sent
 
-    def timetable(self, origin: str, destination: str, rainy: bool, speed_factor: float) -> tuple[np.ndarray, float]:
-        """When each segment of the route is entered and the total days, the same for every convoy on that route,
-        season and (rounded) speed factor, so computed once for each."""
-        speed_factor = round(speed_factor, 2)
-        key = (origin, destination, rainy, speed_factor)
-        if key not in self._timetables:
+    def timetable(self, origin: str, destination: str, rainy: bool,
+                  speed_factor: float) -> tuple[np.ndarray, list[float], float]:
+        """When each segment of the route is entered (an array, and the same as a list for bisecting) and the total
+        days, the same for every convoy on that route, season and (rounded) speed factor, so computed once for
+        each (read-only: shared by the convoys)."""
+        key = (origin, destination, rainy, round(speed_factor, 2))
+        known = self._timetables.get(key)
+        if known is None:
             roads = self.model.roads
             route = roads.route(origin, destination)
-            speeds = speed_km_per_day(roads.paved[route], rainy, self.model.params.roads) * speed_factor
-            self._timetables[key] = segment_start_days(roads.length_km[route], speeds)
-        return self._timetables[key]
+            speeds = speed_km_per_day(roads.paved[route], rainy, self.model.params.roads) * key[3]
+            starts, total = segment_start_days(roads.length_km[route], speeds)
+            known = self._timetables[key] = (starts, starts.tolist(), total)
+        return known
 
     # --- the end of a trip ------------------------------------------------------------------------------------
     def finished(self, convoy: Convoy, status: str) -> None:

@@ -183,25 +183,32 @@ class Convoy(mesa.Agent):
         if self.vehicles <= 0:
             m.logistics.finished(self, "destroyed")   # every vehicle lost on an earlier day: nothing left to move
             return
-        held = min(self.held_days, 1.0)
-        self.held_days -= held
-        moving = 1.0 - held
-        if moving <= 0:
-            self.today_segments = self.route[:0]
-            return
+        if self.held_days > 0.0:
+            held = min(self.held_days, 1.0)
+            self.held_days -= held
+            moving = 1.0 - held
+            if moving <= 0:
+                self.today_segments = self.route[:0]
+                return
+        else:
+            moving = 1.0
         first = bisect_left(self._starts, self.clock)
         self.clock += moving
         last = bisect_left(self._starts, self.clock)
-        segs = self.route[first:last]
-        self.today_segments = segs
         if last > first:
-            km = (float(m.roads.length_km[segs].sum()) if self.turned_back       # part of its route, reversed
-                  else m.roads.part_km(self.origin, self.destination, first, last))
+            if self.turned_back:                           # part of its route, reversed
+                segs = self.route[first:last]
+                km = float(m.roads.length_km[segs].sum())
+            else:
+                segs, km = m.roads.part(self.origin, self.destination, first, last)
+            self.today_segments = segs
             m.recorder.add("convoy_km", km)
             m.passes_today[segs] += 1.0
             on_road = m.ieds.count[segs]
             if np.count_nonzero(on_road):                  # most days no device lies on the road driven
                 self._meet_ieds(first, segs, on_road)
+        else:
+            self.today_segments = self.route[:0]
         if self.vehicles > 0 and self.clock >= self.total_days and self.held_days <= 0:
             self._arrive()
 

@@ -112,8 +112,7 @@ class Logistics:
     def new_day(self) -> None:
         for hub, trucks in self._trucks_back.pop(self.model.day, ()):
             self.trucks_free[hub] += trucks
-        for hub in self.dispatched_t:
-            self.dispatched_t[hub] = 0.0
+        self.dispatched_t = dict.fromkeys(self.dispatched_t, 0.0)
 
     def step(self) -> None:
         """Every convoy on the road moves one day (in creation order)."""

@@ -89,7 +89,7 @@ class RoadNetwork:
     leg_segments: dict[tuple[str, str], np.ndarray]   # (from, to) in leg order -> segment indices from 'from' to 'to'
     _routes: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     _route_km: dict[tuple[str, str], float] = field(default_factory=dict)
-    _part_km: dict[tuple[str, str, int, int], float] = field(default_factory=dict)
+    _parts: dict[tuple[str, str, int, int], tuple[np.ndarray, float]] = field(default_factory=dict)
     _component: dict[str, int] | None = None
 
     @property
@@ -115,14 +115,19 @@ class RoadNetwork:
             self._route_km[key] = float(self.length_km[self.route(origin, destination)].sum())
         return self._route_km[key]
 
-    def part_km(self, origin: str, destination: str, first: int, last: int) -> float:
-        """Km of segments ``first`` to ``last - 1`` of the route: what a convoy drives in a day, cached because
-        convoys on a route drive the same parts day after day."""
+    def part(self, origin: str, destination: str, first: int, last: int) -> tuple[np.ndarray, float]:
+        """Segments ``first`` to ``last - 1`` of the route (read-only) and their km: what a convoy drives in a day,
+        cached because convoys on a route drive the same parts day after day."""
         key = (origin, destination, first, last)
-        km = self._part_km.get(key)
-        if km is None:
-            km = self._part_km[key] = float(self.length_km[self.route(origin, destination)[first:last]].sum())
-        return km
+        known = self._parts.get(key)
+        if known is None:
+            segments = self.route(origin, destination)[first:last]
+            known = self._parts[key] = (segments, float(self.length_km[segments].sum()))
+        return known
+
+    def part_km(self, origin: str, destination: str, first: int, last: int) -> float:
+        """Km of segments ``first`` to ``last - 1`` of the route (``part``)."""
+        return self.part(origin, destination, first, last)[1]
 
     def connected(self, origin: str, destination: str) -> bool:
         """Whether a road joins two places. Asked for every convoy, so the graph's components are found once."""

@@ -257,6 +257,7 @@ class Camp(mesa.Agent):
             self._rotate()
 
     def _start_withdrawal(self) -> None:
+        """Start drawing down (``withdrawal.py``): from now on no day of the camp is routine."""
         self.withdrawal = Withdrawal(self.model, self)
         self._refresh_routine()
 

@@ -164,6 +164,8 @@ class AirProvider(mesa.Agent):
             in_range |= km_between(base.lat, base.lon, segment_lat, segment_lon) <= spec.surveillance_range_km
         self.surveillance_segments = np.flatnonzero(in_range)
         self.flies_medevac = spec.medevac and spec.helicopters > 0
+        self._first_day = spec.active_from or date.min    # the active window as one comparison (spec is frozen)
+        self._last_day = spec.active_until or date.max
         self.helicopters_used: dict[str, int] = {}
         self._serviceable: dict[str, int] = {}
         self._base_codes = {b.name: entity_code(b.name) for b in self.helicopter_bases}   # serviceability blocks
@@ -186,8 +188,7 @@ class AirProvider(mesa.Agent):
 
     # --- state ------------------------------------------------------------------------------------------------
     def active(self) -> bool:
-        s, today = self.spec, self.model.today
-        return (s.active_from is None or today >= s.active_from) and (s.active_until is None or today <= s.active_until)
+        return self._first_day <= self.model.today <= self._last_day
 
     def base_serving(self, base: AirBase) -> bool:
         if base.french_base:
@@ -339,7 +340,9 @@ class AirSupport:
         self.providers = [AirProvider(model, pid, spec, theatre, roads.lat, roads.lon)
                           for pid, spec in sorted(params.providers.items())]
         self.surveillance = np.zeros(roads.n)
-        self._cover: tuple[tuple, np.ndarray, int] | None = None   # (inputs, cover, day computed for)
+        self._cover: tuple[tuple, np.ndarray] | None = None   # (inputs, cover)
+        # what the cover's inputs are read from (golden_hour_cover): while it stays the same, so do the inputs
+        self._cover_state: tuple | None = None
         # subsets of the providers by what their (immutable) specs let them do
         self._french = [p for p in self.providers if p.french]
         self._medevac = [p for p in self.providers if p.flies_medevac]
@@ -366,9 +369,14 @@ class AirSupport:
         golden hour and brought to surgery in time (``posture.py``): 1 - prod over (provider, base) of
         (1 - in reach x P(a serviceable helicopter) x P(cleared to fly)). Recomputed only when its inputs change."""
         m = self.model
+        # the state the inputs below are read from: camps open, the year (a camp's surgical unit), the French bases
+        # left (a set that only grows), which providers fly, the share of medevac flights cleared, the season
+        state = ([c.open for c in m.camps], m.year, len(self.french_bases_left), [p.active() for p in self.providers],
+                 m.host_state.expected_allowed_share(medevac=True), m.rainy)
         cached = self._cover
-        if cached is not None and cached[2] == m.day:
+        if cached is not None and state == self._cover_state:
             return cached[1]
+        self._cover_state = state
         units = m.medical.surgical_units()
         serving = []
         for provider in self._medevac:
@@ -379,7 +387,6 @@ class AirSupport:
         allowed = m.host_state.expected_allowed_share(medevac=True)
         key = (units, serving, allowed, m.rainy, [p.outside() for p in self.providers])
         if cached is not None and cached[0] == key:
-            self._cover = (key, cached[1], m.day)
             return cached[1]
         posture, medical, roads = m.params.posture, m.params.medical, self.roads
         if units:
@@ -407,7 +414,7 @@ class AirSupport:
                       & (reach + flight_minutes(to_surgery, speed) <= posture.surgery_limit_minutes))
                 uncovered *= 1.0 - ok * available * cleared
         cover = 1.0 - uncovered
-        self._cover = (key, cover, m.day)
+        self._cover = (key, cover)
         return cover
 
     def allocate_surveillance(self, priority: np.ndarray) -> None:

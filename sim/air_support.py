@@ -303,10 +303,17 @@ class AirProvider(mesa.Agent):
                 return sorties
         return 0.0
 
-    def watch(self, priority: np.ndarray, surveillance: np.ndarray, *, none_watched: bool = False) -> None:
-        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each
-        (``none_watched``: no segment is watched yet today, so there is no need to look)."""
-        k = int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
+    def segments_to_watch(self) -> int:
+        """How many segments today's sorties watch."""
+        return int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
+
+    def watch(self, priority: np.ndarray, surveillance: np.ndarray, *, none_watched: bool = False,
+              k: int | None = None) -> None:
+        """Add today's surveillance: the ``k`` (default: ``segments_to_watch()``) top-priority in-range segments not
+        yet watched, one day of full watch each (``none_watched``: no segment is watched yet today, so there is no
+        need to look)."""
+        if k is None:
+            k = self.segments_to_watch()
         if k <= 0:
             return
         segments = self.surveillance_segments
@@ -317,12 +324,12 @@ class AirProvider(mesa.Agent):
         # the k highest priorities, ties by segment index (candidates are in index order): all above the k-th
         # value, then the first of those equal to it (when exactly k reach the k-th value, simply those k)
         values = priority[candidates]
-        ranked = -values
-        ranked.partition(k - 1)
-        kth = -ranked[k - 1]
-        top = candidates[values >= kth]
-        if len(top) == k:
-            surveillance[top] = 1.0
+        ranked = values.copy()
+        ranked.partition(len(ranked) - k)
+        kth = ranked[len(ranked) - k]
+        top = values >= kth
+        if np.count_nonzero(top) == k:
+            surveillance[candidates] = top               # candidates are unwatched (0): the top k become 1
             return
         above = candidates[values > kth]
         surveillance[above] = 1.0
@@ -339,7 +346,10 @@ class AirSupport:
         self.french_bases_left: set[str] = set()
         self.providers = [AirProvider(model, pid, spec, theatre, roads.lat, roads.lon)
                           for pid, spec in sorted(params.providers.items())]
-        self.surveillance = np.zeros(roads.n)
+        self._surveillance = np.zeros(roads.n)
+        # today's allocation, made when the air picture is first read (on most days nothing reads it): the priority
+        # and each watcher's segment count as they were when ``allocate_surveillance`` was called
+        self._allocation: tuple[np.ndarray, list[tuple[AirProvider, int]]] | None = None
         self._cover: tuple[tuple, np.ndarray] | None = None   # (inputs, cover)
         # what the cover's inputs are read from (golden_hour_cover): while it stays the same, so do the inputs
         self._cover_state: tuple | None = None
@@ -418,10 +428,20 @@ class AirSupport:
         return cover
 
     def allocate_surveillance(self, priority: np.ndarray) -> None:
-        """Today's air picture: providers, in a fixed order, watch the busiest segments the others left."""
-        self.surveillance[:] = 0.0
-        for i, provider in enumerate(self._watchers):   # the others fly no sorties
-            provider.watch(priority, self.surveillance, none_watched=i == 0)
+        """Today's air picture: providers, in a fixed order, watch the busiest segments the others left. What they
+        can fly is settled now; which segments they watch, when ``surveillance`` is first read."""
+        self._allocation = (priority.copy(), [(p, p.segments_to_watch()) for p in self._watchers])   # the others fly no sorties
+
+    @property
+    def surveillance(self) -> np.ndarray:
+        """Air surveillance by road segment (1: watched today), as allocated by the last ``allocate_surveillance``."""
+        if self._allocation is not None:
+            priority, counts = self._allocation
+            self._allocation = None
+            self._surveillance.fill(0.0)
+            for i, (provider, k) in enumerate(counts):
+                provider.watch(priority, self._surveillance, none_watched=i == 0, k=k)
+        return self._surveillance
 
     def _fly(self, offers: list[Offer], medevac: bool, lat: float, lon: float) -> Offer | None:
         """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded.

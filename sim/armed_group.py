@@ -212,9 +212,10 @@ class ArmedGroup(mesa.Agent):
     def attrite(self, sorties: int) -> None:
         self.capacity *= (1.0 - self.spec.air_attrition_per_sortie) ** sorties
 
-    def lay_ieds(self, surveillance: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def lay_ieds(self, air) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Segments (global indices) where devices are laid today, how many days each lasts if not met, and their
-        codes (``IedField``).
+        codes (``IedField``). ``air`` is the ``AirSupport`` whose picture (``surveillance``, yesterday's) deters
+        laying; it is read only on days with devices to place.
 
         Devices the group would lay unwatched arrive as a Poisson process at the intended rate; surveillance
         deters some (each kept with the plan's laid share: thinning, the same process as one at the reduced rate).
@@ -231,7 +232,7 @@ class ArmedGroup(mesa.Agent):
             return NO_DEVICES, NO_DEVICES, []
         laid_share, q = emplacement_plan(
             self.traffic, prior=s.traffic_prior, preference=s.traffic_preference,
-            surveillance=surveillance[self.segments], deterrence=s.surveillance_deterrence,
+            surveillance=air.surveillance[self.segments], deterrence=s.surveillance_deterrence,
             relocation=s.surveillance_relocation_share, area_weight=self.segment_weight,
         )
         segments, lifetimes, codes = [], [], []

@@ -241,7 +241,7 @@ class PeacekeepingModel(mesa.Model):
             group.ambushes_today = group.fire_today = group.assaults_today = 0
             if not group.acting():
                 continue
-            laid, lifetimes, codes = group.lay_ieds(self.air.surveillance)   # yesterday's air picture
+            laid, lifetimes, codes = group.lay_ieds(self.air)   # deterred by yesterday's air picture
             if len(laid):
                 self.ieds.lay(laid, lifetimes, codes, self.day)
                 self.recorder.add("ied_laid", len(laid))

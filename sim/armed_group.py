@@ -166,6 +166,11 @@ class ArmedGroup(mesa.Agent):
         self.traffic = np.zeros(len(segments))
         self.memory = math.exp(-1.0 / spec.traffic_memory_days)
         self.daily_growth = (1.0 + spec.capacity_growth_per_year) ** (1.0 / DAYS_PER_YEAR)
+        # daily rates at effort 1 (the spec is frozen): rate x effort is the same product as before
+        self._ieds_per_day = spec.ieds_per_week / DAYS_PER_WEEK
+        self._fire_per_day = spec.indirect_fire_per_month / DAYS_PER_MONTH
+        self._assaults_per_day = spec.complex_attacks_per_year / DAYS_PER_YEAR
+        self._acting_from = spec.active_from or date.min
         weights = spec.sector_weights
         self.segment_weight = np.array([weights.get(sec, 1.0) for sec in model.roads.sector[segments]], dtype=float)
         self.camp_weight = {c.name: weights.get(c.sector, 1.0) for c in camps}
@@ -190,7 +195,7 @@ class ArmedGroup(mesa.Agent):
         return self._weight_by_segment[segments]
 
     def acting(self) -> bool:
-        return self.spec.active_from is None or self.model.today >= self.spec.active_from
+        return self.model.today >= self._acting_from
 
     def learn(self, passes: np.ndarray) -> None:
         """Exponential memory of the traffic seen on its segments."""
@@ -224,7 +229,7 @@ class ArmedGroup(mesa.Agent):
         on the same days and, unless the change concerns them, to the same places (``race``); the deterred ones
         are left out, instead of every later device moving in time."""
         s = self.spec
-        intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
+        intended = self._ieds_per_day * self.effort
         if intended <= 0 or len(self.segments) == 0:
             return NO_DEVICES, NO_DEVICES, []
         candidates = self.ied_arrivals.today(intended)
@@ -248,14 +253,15 @@ class ArmedGroup(mesa.Agent):
 
     def plan_attacks(self) -> None:
         """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""
-        s, c = self.spec, self.effort
-        self.fire_today = self.fire_arrivals.today(s.indirect_fire_per_month / DAYS_PER_MONTH * c)
-        self.assaults_today = self.assault_arrivals.today(s.complex_attacks_per_year / DAYS_PER_YEAR * c)
+        c = self.capacity * self.share_against_minusma    # effort
+        self.fire_today = self.fire_arrivals.today(self._fire_per_day * c)
+        self.assaults_today = self.assault_arrivals.today(self._assaults_per_day * c)
 
     def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray) -> tuple[float, float]:
-        """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km)."""
-        return (float(convoy_passes[self.segments] @ self._weighted_km),
-                float(patrol_km_by_camp @ self.camp_weights_by_index))
+        """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km). (``dot``: for two vectors
+        the kernel ``@`` calls, without its ufunc overhead.)"""
+        return (float(convoy_passes[self.segments].dot(self._weighted_km)),
+                float(patrol_km_by_camp.dot(self.camp_weights_by_index)))
 
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""
@@ -265,3 +271,22 @@ class ArmedGroup(mesa.Agent):
 
     def end_day(self) -> None:
         self.capacity *= self.daily_growth
+
+
+class TrafficMemory:
+    """Every group's learned traffic in one array, each group's ``traffic`` a view of its part: the daily learning
+    (``ArmedGroup.learn``, element by element the same operations) is two array operations for all groups."""
+
+    def __init__(self, groups: list[ArmedGroup]):
+        self.segments = np.concatenate([g.segments for g in groups] or [NO_DEVICES])
+        self.memory = np.concatenate([np.full(len(g.segments), g.memory) for g in groups] or [np.zeros(0)])
+        self.traffic = np.concatenate([g.traffic for g in groups] or [np.zeros(0)])
+        start = 0
+        for g in groups:
+            g.traffic = self.traffic[start:start + len(g.segments)]
+            start += len(g.segments)
+
+    def learn(self, passes: np.ndarray) -> None:
+        """Every group's ``learn(passes)``."""
+        self.traffic *= self.memory
+        self.traffic += passes[self.segments]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim import contingent
 from sim.air_support import AirSupport
-from sim.armed_group import ArmedGroup
+from sim.armed_group import ArmedGroup, TrafficMemory
 from sim.attacks import Attacks
 from sim.camp import Camp
 from sim.contingent import Profile
@@ -90,6 +90,7 @@ class PeacekeepingModel(mesa.Model):
             for gid, spec in sorted(p.armed_groups.items())
         ]
         self.groups_by_id = {g.group_id: g for g in self.groups}
+        self.traffic_memory = TrafficMemory(self.groups)
         self.attacks = Attacks(self)
         self.logistics = Logistics(self, p.logistics)
         self.medical = MedicalChain(self, p.medical)
@@ -98,6 +99,7 @@ class PeacekeepingModel(mesa.Model):
         self._open_changes = self._open_change_days()
         self._open_flags: list[bool] = []                # the camps' open flags of the last recorded day...
         self._open_mask = np.zeros(0, dtype=bool)         # ...as an array (rebuilt when a flag changes)
+        self._open_camps: list[Camp] = []                 # ...and the camps open then
         self.datacollector = None
         if collect_daily_reporters:
             self.datacollector = mesa.DataCollector(model_reporters={
@@ -248,17 +250,17 @@ class PeacekeepingModel(mesa.Model):
             group.plan_attacks()
 
     def _record_day(self) -> None:
-        for group in self.groups:
-            group.learn(self.passes_today)
+        self.traffic_memory.learn(self.passes_today)
         self.own_traffic *= self.own_memory
         self.own_traffic += self.passes_today
         record = self.recorder
         open_flags = [c.open for c in self.camps]
         if open_flags != self._open_flags:
             self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
+            self._open_camps = [c for c in self.camps if c.open]
         record.set("ieds_emplaced", self.ieds.emplaced)
-        record.set("open_camps", open_flags.count(True))
-        record.set("personnel_in_theatre", sum([c.persons for c in self.camps if c.open]))
+        record.set("open_camps", len(self._open_camps))
+        record.set("personnel_in_theatre", sum([c.persons for c in self._open_camps]))
         self.logistics.record_day()
         self.host_state.record_day()
         self.posture.record_day(self._open_mask)

@@ -1,10 +1,13 @@
-"""Recording a run: one array per declared result, indexed by day, turned into the tables of docs/results.md.
+"""Recording a run: one list of floats per declared result, indexed by day, turned into the tables of
+docs/results.md.
 
-Why arrays: a run has thousands of days; appending dicts or touching pandas every day would dominate the run
-time. Every result a module declares (``sim.metrics``) gets a preallocated array; modules add to it (counts), set
-it (levels) or raise it (maxima) for the current day. The daily, yearly and runs rows are built once, at the end,
-with fixed columns and dtypes (so every run, even one with no incidents, has identical schemas), and aggregated by
-the registry's one definition of each kind (``sim.results``).
+Why preallocated lists: a run has thousands of days; appending dicts or touching pandas every day would dominate the
+run time. Every result a module declares (``sim.metrics``) gets a list with a slot per day; modules add to it
+(counts), set it (levels) or raise it (maxima) for the current day. Lists rather than numpy arrays because these are
+tens of thousands of single-number updates, each several times cheaper on a list item (the same float arithmetic).
+The daily, yearly and runs rows are built once, at the end, from arrays of those lists, with fixed columns and
+dtypes (so every run, even one with no incidents, has identical schemas), and aggregated by the registry's one
+definition of each kind (``sim.results``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ class Recorder:
         self.dates = dates
         self.registry = registry
         n = len(dates)
-        self.values = {r.name: np.zeros(n + 1) for r in registry.counted}
+        self.values = {r.name: [0.0] * (n + 1) for r in registry.counted}
         self.scratch = n          # the index written while nothing is recorded (set-up, warm-up); never reported
         self.t = n
 
@@ -36,15 +39,19 @@ class Recorder:
 
     def peak(self, name: str, value: float) -> None:
         """Raise a maximum for today."""
-        array = self.values[name]
-        if value > array[self.t]:
-            array[self.t] = value
+        days = self.values[name]
+        if value > days[self.t]:
+            days[self.t] = value
+
+    def array(self, name: str) -> np.ndarray:
+        """The recorded days of one result (the warm-up and set-up scratch slot left out)."""
+        return np.array(self.values[name][:self.scratch], dtype=np.float64)
 
     # --- tables ----------------------------------------------------------------------------------------------
     def daily(self) -> pd.DataFrame:
         data = {"date": self.dates}
         for r in self.registry.daily:
-            values = self.values[r.name][:self.scratch]
+            values = self.array(r.name)
             data[r.name] = np.rint(values).astype("int64") if r.integer else values.astype("float64")
         return pd.DataFrame(data)
 
@@ -55,7 +62,7 @@ class Recorder:
         days = np.diff(np.append(starts, len(years)))
         sums, levels, maxima = {}, {}, {}
         for r in self.registry.counted:
-            array = self.values[r.name][:self.scratch]
+            array = self.array(r.name)
             if r.kind == "count":
                 sums[r.name] = np.add.reduceat(array, starts)
             elif r.kind == "level":

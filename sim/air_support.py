@@ -372,7 +372,8 @@ class AirSupport:
 
     def new_day(self) -> None:
         for provider in self.providers:
-            provider.new_day()
+            if provider._serviceable or provider.helicopters_used:   # most days no provider was asked to fly
+                provider.new_day()
 
     def golden_hour_cover(self) -> np.ndarray:
         """Per road segment, the chance that a casualty there can be reached by a medevac helicopter within the

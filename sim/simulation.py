@@ -204,14 +204,15 @@ class PeacekeepingModel(mesa.Model):
         for group in self.groups:
             if group.acting():
                 group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp))
-            for _ in range(group.ambushes_today):
-                self.attacks.ambush(group)
+                for _ in range(group.ambushes_today):
+                    self.attacks.ambush(group)
         self.passes_today += self.patrols.step()   # 6. patrols: exposure and coverage
         for group in self.groups:            # 7. indirect fire and complex attacks on camps
-            for _ in range(group.fire_today):
-                self.attacks.indirect_fire(group)
-            for _ in range(group.assaults_today):
-                self.attacks.complex_attack(group)
+            if group.fire_today or group.assaults_today:
+                for _ in range(group.fire_today):
+                    self.attacks.indirect_fire(group)
+                for _ in range(group.assaults_today):
+                    self.attacks.complex_attack(group)
             group.end_day()
         #                                      8. the wounded are evacuated inside each incident (Incidents.record)
         self._record_day()                   # 9. learn today's traffic, record the day

@@ -431,7 +431,8 @@ class AirSupport:
     def allocate_surveillance(self, priority: np.ndarray) -> None:
         """Today's air picture: providers, in a fixed order, watch the busiest segments the others left. What they
         can fly is settled now; which segments they watch, when ``surveillance`` is first read."""
-        self._allocation = (priority.copy(), [(p, p.segments_to_watch()) for p in self._watchers])   # the others fly no sorties
+        # the others fly no sorties; the priority is copied, as the model updates it in place at the end of the day
+        self._allocation = (priority.copy(), [(p, p.segments_to_watch()) for p in self._watchers])
 
     @property
     def surveillance(self) -> np.ndarray:

@@ -139,13 +139,17 @@ class Arrivals:
 
     def today(self, rate_per_day: float) -> int:
         """Events today at ``rate_per_day``."""
-        if self.budget is None:
-            self.budget = self._wait()
-        self.budget -= rate_per_day
+        budget = self.budget
+        if budget is None:
+            budget = self._wait()
+        self.budget = budget = budget - rate_per_day
+        if budget > 0:                                   # most days: no event
+            return 0
         n = 0
-        while self.budget <= 0:
+        while budget <= 0:
             n += 1
-            self.budget += self._wait()
+            budget += self._wait()
+        self.budget = budget
         return n
 
     def _wait(self) -> float:

@@ -278,19 +278,18 @@ class ArmedGroup(mesa.Agent):
 
 
 class TrafficMemory:
-    """Every group's learned traffic in one array, each group's ``traffic`` a view of its part: the daily learning
-    (``ArmedGroup.learn``, element by element the same operations) is two array operations for all groups."""
+    """Exponential memories of the day's passes, each over some segments with its own memory factor (the armed
+    groups' learned traffic, MINUSMA's surveillance priority), held in one array with each memory a view of its part:
+    the daily update (``ArmedGroup.learn``'s operations, element by element) is two array operations for all."""
 
-    def __init__(self, groups: list[ArmedGroup]):
-        self.segments = np.concatenate([g.segments for g in groups] or [NO_DEVICES])
-        self.memory = np.concatenate([np.full(len(g.segments), g.memory) for g in groups] or [np.zeros(0)])
-        self.traffic = np.concatenate([g.traffic for g in groups] or [np.zeros(0)])
-        start = 0
-        for g in groups:
-            g.traffic = self.traffic[start:start + len(g.segments)]
-            start += len(g.segments)
+    def __init__(self, parts: list[tuple[np.ndarray, float]]):
+        self.segments = np.concatenate([segments for segments, _ in parts])
+        self.memory = np.concatenate([np.full(len(segments), memory) for segments, memory in parts])
+        self.traffic = np.zeros(len(self.segments))
+        ends = np.cumsum([len(segments) for segments, _ in parts]).tolist()
+        self.parts = [self.traffic[start:end] for start, end in zip([0] + ends, ends)]
 
     def learn(self, passes: np.ndarray) -> None:
-        """Every group's ``learn(passes)``."""
+        """Every memory fades by its factor and adds today's ``passes`` on its segments."""
         self.traffic *= self.memory
         self.traffic += passes[self.segments]

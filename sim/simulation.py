@@ -76,7 +76,6 @@ class PeacekeepingModel(mesa.Model):
         self.profiles = contingent.profiles(self.theatre.contingents, p.contingents)
         self.roads = build_roads(self.theatre, p.roads.segment_max_km)
         self.ieds = IedField(self.roads.n, p.ieds, self.streams.decision("ieds.device"))
-        self.own_traffic = np.zeros(self.roads.n)
         self.passes_today = np.zeros(self.roads.n)
         self.own_memory = math.exp(-1.0 / p.air_support.surveillance_priority_memory_days)
         self.host_state = HostState(self, p.host_state)
@@ -90,7 +89,12 @@ class PeacekeepingModel(mesa.Model):
             for gid, spec in sorted(p.armed_groups.items())
         ]
         self.groups_by_id = {g.group_id: g for g in self.groups}
-        self.traffic_memory = TrafficMemory(self.groups)
+        # MINUSMA's memory of its traffic (the surveillance priority) and each group's, updated together
+        self.traffic_memory = TrafficMemory([(np.arange(self.roads.n), self.own_memory)]
+                                            + [(g.segments, g.memory) for g in self.groups])
+        self.own_traffic = self.traffic_memory.parts[0]
+        for group, traffic in zip(self.groups, self.traffic_memory.parts[1:]):
+            group.traffic = traffic
         self.attacks = Attacks(self)
         self.logistics = Logistics(self, p.logistics)
         self.medical = MedicalChain(self, p.medical)
@@ -252,8 +256,6 @@ class PeacekeepingModel(mesa.Model):
 
     def _record_day(self) -> None:
         self.traffic_memory.learn(self.passes_today)
-        self.own_traffic *= self.own_memory
-        self.own_traffic += self.passes_today
         record = self.recorder
         open_flags = [c.open for c in self.camps]
         if open_flags != self._open_flags:

@@ -75,11 +75,14 @@ def test_surveillance_read_late_is_the_allocation_of_its_day(model):
 def test_traffic_learned_in_one_array_is_each_groups_own(model):
     passes = np.random.default_rng(5).random(model.roads.n)
     expected = [g.traffic * g.memory + passes[g.segments] for g in model.groups]
+    own = model.own_traffic * model.own_memory + passes
     model.traffic_memory.learn(passes)
     for group, traffic in zip(model.groups, expected):
         assert np.array_equal(group.traffic, traffic)
+    assert np.array_equal(model.own_traffic, own)
     group = model.groups[0]
     alone = group.traffic * group.memory + passes[group.segments]
     group.learn(passes)                                                  # a group's own learning still works
     assert np.array_equal(group.traffic, alone)
     assert np.shares_memory(group.traffic, model.traffic_memory.traffic)
+    assert np.shares_memory(model.own_traffic, model.traffic_memory.traffic)

@@ -1,10 +1,12 @@
 """The second round's caches in air_support.py and armed_group.py give what a fresh computation would, after their
 inputs change: the golden-hour cover's state check, the air picture ranked when first read, and the groups'
-traffic learned in one array."""
+traffic learned in one array; and the incident log built column by column is the one built from its rows."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from sim.incidents import INCIDENT_COLUMNS
 from sim.scenario import load_scenario
 from sim.simulation import PeacekeepingModel
 
@@ -86,3 +88,22 @@ def test_traffic_learned_in_one_array_is_each_groups_own(model):
     assert np.array_equal(group.traffic, alone)
     assert np.shares_memory(group.traffic, model.traffic_memory.traffic)
     assert np.shares_memory(model.own_traffic, model.traffic_memory.traffic)
+
+
+def slow_incident_table(rows):
+    """The incident log built as before: from the rows, each column then converted to its declared dtype."""
+    frame = pd.DataFrame.from_records(rows, columns=list(INCIDENT_COLUMNS))
+    if len(frame):
+        frame["date"] = pd.to_datetime(frame["date"])
+    return frame.astype({name: spec[0] for name, spec in INCIDENT_COLUMNS.items()})
+
+
+def test_incident_table_is_the_rows_converted_column_by_column(model):
+    for _ in range(400):
+        model.day_step()
+    log = model.incidents
+    assert log.rows and any(row[15] is None for row in log.rows) and any(row[15] is not None for row in log.rows)
+    full = log.rows
+    for rows in (full, full[:1], []):
+        log.rows = rows
+        pd.testing.assert_frame_equal(log.table(), slow_incident_table(rows))

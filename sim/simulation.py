@@ -63,7 +63,8 @@ class PeacekeepingModel(mesa.Model):
         self.warmup = p.warmup_days
         self.first_day = scenario.start - timedelta(days=self.warmup)
         self.dates = pd.date_range(scenario.start, scenario.end, freq="D")
-        self.calendar: list[date] = [d.date() for d in pd.date_range(self.first_day, scenario.end, freq="D")]
+        self.calendar: list[date] = [self.first_day + timedelta(days=i)
+                                     for i in range((scenario.end - self.first_day).days + 1)]
         self.n_days = len(self.calendar)
         self.day = -1
         self.today: date = self.first_day

@@ -164,6 +164,8 @@ class AirProvider(mesa.Agent):
             in_range |= km_between(base.lat, base.lon, segment_lat, segment_lon) <= spec.surveillance_range_km
         self.surveillance_segments = np.flatnonzero(in_range)
         self.flies_medevac = spec.medevac and spec.helicopters > 0
+        self._first_day = spec.active_from or date.min    # the active window as one comparison (spec is frozen)
+        self._last_day = spec.active_until or date.max
         self.helicopters_used: dict[str, int] = {}
         self._serviceable: dict[str, int] = {}
         self._base_codes = {b.name: entity_code(b.name) for b in self.helicopter_bases}   # serviceability blocks
@@ -186,8 +188,7 @@ class AirProvider(mesa.Agent):
 
     # --- state ------------------------------------------------------------------------------------------------
     def active(self) -> bool:
-        s, today = self.spec, self.model.today
-        return (s.active_from is None or today >= s.active_from) and (s.active_until is None or today <= s.active_until)
+        return self._first_day <= self.model.today <= self._last_day
 
     def base_serving(self, base: AirBase) -> bool:
         if base.french_base:
@@ -302,10 +303,17 @@ class AirProvider(mesa.Agent):
                 return sorties
         return 0.0
 
-    def watch(self, priority: np.ndarray, surveillance: np.ndarray, *, none_watched: bool = False) -> None:
-        """Add today's surveillance: the top-priority in-range segments not yet watched, one day of full watch each
-        (``none_watched``: no segment is watched yet today, so there is no need to look)."""
-        k = int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
+    def segments_to_watch(self) -> int:
+        """How many segments today's sorties watch."""
+        return int(round(self.surveillance_sorties() * self.spec.segments_per_sortie))
+
+    def watch(self, priority: np.ndarray, surveillance: np.ndarray, *, none_watched: bool = False,
+              k: int | None = None) -> None:
+        """Add today's surveillance: the ``k`` (default: ``segments_to_watch()``) top-priority in-range segments not
+        yet watched, one day of full watch each (``none_watched``: no segment is watched yet today, so there is no
+        need to look)."""
+        if k is None:
+            k = self.segments_to_watch()
         if k <= 0:
             return
         segments = self.surveillance_segments
@@ -316,12 +324,12 @@ class AirProvider(mesa.Agent):
         # the k highest priorities, ties by segment index (candidates are in index order): all above the k-th
         # value, then the first of those equal to it (when exactly k reach the k-th value, simply those k)
         values = priority[candidates]
-        ranked = -values
-        ranked.partition(k - 1)
-        kth = -ranked[k - 1]
-        top = candidates[values >= kth]
-        if len(top) == k:
-            surveillance[top] = 1.0
+        ranked = values.copy()
+        ranked.partition(len(ranked) - k)
+        kth = ranked[len(ranked) - k]
+        top = values >= kth
+        if np.count_nonzero(top) == k:
+            surveillance[candidates] = top               # candidates are unwatched (0): the top k become 1
             return
         above = candidates[values > kth]
         surveillance[above] = 1.0
@@ -338,8 +346,13 @@ class AirSupport:
         self.french_bases_left: set[str] = set()
         self.providers = [AirProvider(model, pid, spec, theatre, roads.lat, roads.lon)
                           for pid, spec in sorted(params.providers.items())]
-        self.surveillance = np.zeros(roads.n)
-        self._cover: tuple[tuple, np.ndarray, int] | None = None   # (inputs, cover, day computed for)
+        self._surveillance = np.zeros(roads.n)
+        # today's allocation, made when the air picture is first read (on most days nothing reads it): the priority
+        # and each watcher's segment count as they were when ``allocate_surveillance`` was called
+        self._allocation: tuple[np.ndarray, list[tuple[AirProvider, int]]] | None = None
+        self._cover: tuple[tuple, np.ndarray] | None = None   # (inputs, cover)
+        # what the cover's inputs are read from (golden_hour_cover): while it stays the same, so do the inputs
+        self._cover_state: tuple | None = None
         # subsets of the providers by what their (immutable) specs let them do
         self._french = [p for p in self.providers if p.french]
         self._medevac = [p for p in self.providers if p.flies_medevac]
@@ -359,16 +372,22 @@ class AirSupport:
 
     def new_day(self) -> None:
         for provider in self.providers:
-            provider.new_day()
+            if provider._serviceable or provider.helicopters_used:   # most days no provider was asked to fly
+                provider.new_day()
 
     def golden_hour_cover(self) -> np.ndarray:
         """Per road segment, the chance that a casualty there can be reached by a medevac helicopter within the
         golden hour and brought to surgery in time (``posture.py``): 1 - prod over (provider, base) of
         (1 - in reach x P(a serviceable helicopter) x P(cleared to fly)). Recomputed only when its inputs change."""
         m = self.model
+        # the state the inputs below are read from: camps open, the year (a camp's surgical unit), the French bases
+        # left (a set that only grows), which providers fly, the share of medevac flights cleared, the season
+        state = ([c.open for c in m.camps], m.year, len(self.french_bases_left), [p.active() for p in self.providers],
+                 m.host_state.expected_allowed_share(medevac=True), m.rainy)
         cached = self._cover
-        if cached is not None and cached[2] == m.day:
+        if cached is not None and state == self._cover_state:
             return cached[1]
+        self._cover_state = state
         units = m.medical.surgical_units()
         serving = []
         for provider in self._medevac:
@@ -379,7 +398,6 @@ class AirSupport:
         allowed = m.host_state.expected_allowed_share(medevac=True)
         key = (units, serving, allowed, m.rainy, [p.outside() for p in self.providers])
         if cached is not None and cached[0] == key:
-            self._cover = (key, cached[1], m.day)
             return cached[1]
         posture, medical, roads = m.params.posture, m.params.medical, self.roads
         if units:
@@ -407,14 +425,25 @@ class AirSupport:
                       & (reach + flight_minutes(to_surgery, speed) <= posture.surgery_limit_minutes))
                 uncovered *= 1.0 - ok * available * cleared
         cover = 1.0 - uncovered
-        self._cover = (key, cover, m.day)
+        self._cover = (key, cover)
         return cover
 
     def allocate_surveillance(self, priority: np.ndarray) -> None:
-        """Today's air picture: providers, in a fixed order, watch the busiest segments the others left."""
-        self.surveillance[:] = 0.0
-        for i, provider in enumerate(self._watchers):   # the others fly no sorties
-            provider.watch(priority, self.surveillance, none_watched=i == 0)
+        """Today's air picture: providers, in a fixed order, watch the busiest segments the others left. What they
+        can fly is settled now; which segments they watch, when ``surveillance`` is first read."""
+        # the others fly no sorties; the priority is copied, as the model updates it in place at the end of the day
+        self._allocation = (priority.copy(), [(p, p.segments_to_watch()) for p in self._watchers])
+
+    @property
+    def surveillance(self) -> np.ndarray:
+        """Air surveillance by road segment (1: watched today), as allocated by the last ``allocate_surveillance``."""
+        if self._allocation is not None:
+            priority, counts = self._allocation
+            self._allocation = None
+            self._surveillance.fill(0.0)
+            for i, (provider, k) in enumerate(counts):
+                provider.watch(priority, self._surveillance, none_watched=i == 0, k=k)
+        return self._surveillance
 
     def _fly(self, offers: list[Offer], medevac: bool, lat: float, lon: float) -> Offer | None:
         """The fastest offer whose flight is cleared (host state asked at most once) and approved; recorded.

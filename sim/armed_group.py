@@ -139,13 +139,17 @@ class Arrivals:
 
     def today(self, rate_per_day: float) -> int:
         """Events today at ``rate_per_day``."""
-        if self.budget is None:
-            self.budget = self._wait()
-        self.budget -= rate_per_day
+        budget = self.budget
+        if budget is None:
+            budget = self._wait()
+        self.budget = budget = budget - rate_per_day
+        if budget > 0:                                   # most days: no event
+            return 0
         n = 0
-        while self.budget <= 0:
+        while budget <= 0:
             n += 1
-            self.budget += self._wait()
+            budget += self._wait()
+        self.budget = budget
         return n
 
     def _wait(self) -> float:
@@ -166,6 +170,11 @@ class ArmedGroup(mesa.Agent):
         self.traffic = np.zeros(len(segments))
         self.memory = math.exp(-1.0 / spec.traffic_memory_days)
         self.daily_growth = (1.0 + spec.capacity_growth_per_year) ** (1.0 / DAYS_PER_YEAR)
+        # daily rates at effort 1 (the spec is frozen): rate x effort is the same product as before
+        self._ieds_per_day = spec.ieds_per_week / DAYS_PER_WEEK
+        self._fire_per_day = spec.indirect_fire_per_month / DAYS_PER_MONTH
+        self._assaults_per_day = spec.complex_attacks_per_year / DAYS_PER_YEAR
+        self._acting_from = spec.active_from or date.min
         weights = spec.sector_weights
         self.segment_weight = np.array([weights.get(sec, 1.0) for sec in model.roads.sector[segments]], dtype=float)
         self.camp_weight = {c.name: weights.get(c.sector, 1.0) for c in camps}
@@ -190,7 +199,7 @@ class ArmedGroup(mesa.Agent):
         return self._weight_by_segment[segments]
 
     def acting(self) -> bool:
-        return self.spec.active_from is None or self.model.today >= self.spec.active_from
+        return self.model.today >= self._acting_from
 
     def learn(self, passes: np.ndarray) -> None:
         """Exponential memory of the traffic seen on its segments."""
@@ -212,9 +221,10 @@ class ArmedGroup(mesa.Agent):
     def attrite(self, sorties: int) -> None:
         self.capacity *= (1.0 - self.spec.air_attrition_per_sortie) ** sorties
 
-    def lay_ieds(self, surveillance: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def lay_ieds(self, air) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Segments (global indices) where devices are laid today, how many days each lasts if not met, and their
-        codes (``IedField``).
+        codes (``IedField``). ``air`` is the ``AirSupport`` whose picture (``surveillance``, yesterday's) deters
+        laying; it is read only on days with devices to place.
 
         Devices the group would lay unwatched arrive as a Poisson process at the intended rate; surveillance
         deters some (each kept with the plan's laid share: thinning, the same process as one at the reduced rate).
@@ -223,7 +233,7 @@ class ArmedGroup(mesa.Agent):
         on the same days and, unless the change concerns them, to the same places (``race``); the deterred ones
         are left out, instead of every later device moving in time."""
         s = self.spec
-        intended = s.ieds_per_week / DAYS_PER_WEEK * self.effort
+        intended = self._ieds_per_day * self.effort
         if intended <= 0 or len(self.segments) == 0:
             return NO_DEVICES, NO_DEVICES, []
         candidates = self.ied_arrivals.today(intended)
@@ -231,7 +241,7 @@ class ArmedGroup(mesa.Agent):
             return NO_DEVICES, NO_DEVICES, []
         laid_share, q = emplacement_plan(
             self.traffic, prior=s.traffic_prior, preference=s.traffic_preference,
-            surveillance=surveillance[self.segments], deterrence=s.surveillance_deterrence,
+            surveillance=air.surveillance[self.segments], deterrence=s.surveillance_deterrence,
             relocation=s.surveillance_relocation_share, area_weight=self.segment_weight,
         )
         segments, lifetimes, codes = [], [], []
@@ -247,14 +257,15 @@ class ArmedGroup(mesa.Agent):
 
     def plan_attacks(self) -> None:
         """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""
-        s, c = self.spec, self.effort
-        self.fire_today = self.fire_arrivals.today(s.indirect_fire_per_month / DAYS_PER_MONTH * c)
-        self.assaults_today = self.assault_arrivals.today(s.complex_attacks_per_year / DAYS_PER_YEAR * c)
+        c = self.capacity * self.share_against_minusma    # effort
+        self.fire_today = self.fire_arrivals.today(self._fire_per_day * c)
+        self.assaults_today = self.assault_arrivals.today(self._assaults_per_day * c)
 
     def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray) -> tuple[float, float]:
-        """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km)."""
-        return (float(convoy_passes[self.segments] @ self._weighted_km),
-                float(patrol_km_by_camp @ self.camp_weights_by_index))
+        """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km). (``dot``: for two vectors
+        the kernel ``@`` calls, without its ufunc overhead.)"""
+        return (float(convoy_passes[self.segments].dot(self._weighted_km)),
+                float(patrol_km_by_camp.dot(self.camp_weights_by_index)))
 
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""
@@ -264,3 +275,21 @@ class ArmedGroup(mesa.Agent):
 
     def end_day(self) -> None:
         self.capacity *= self.daily_growth
+
+
+class TrafficMemory:
+    """Exponential memories of the day's passes, each over some segments with its own memory factor (the armed
+    groups' learned traffic, MINUSMA's surveillance priority), held in one array with each memory a view of its part:
+    the daily update (``ArmedGroup.learn``'s operations, element by element) is two array operations for all."""
+
+    def __init__(self, parts: list[tuple[np.ndarray, float]]):
+        self.segments = np.concatenate([segments for segments, _ in parts])
+        self.memory = np.concatenate([np.full(len(segments), memory) for segments, memory in parts])
+        self.traffic = np.zeros(len(self.segments))
+        ends = np.cumsum([len(segments) for segments, _ in parts]).tolist()
+        self.parts = [self.traffic[start:end] for start, end in zip([0] + ends, ends)]
+
+    def learn(self, passes: np.ndarray) -> None:
+        """Every memory fades by its factor and adds today's ``passes`` on its segments."""
+        self.traffic *= self.memory
+        self.traffic += passes[self.segments]

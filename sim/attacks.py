@@ -119,7 +119,8 @@ class Attacks:
             return None
         weights = np.zeros(len(camps))
         garrison = np.array([camps[i].persons for i in eligible])
-        watch = np.array([m.patrols.camp_surveillance(i, m.air.surveillance) for i in eligible])
+        surveillance = m.air.surveillance
+        watch = np.array([m.patrols.camp_surveillance(i, surveillance) for i in eligible])
         weights[eligible] = (camp_attack_weights(garrison, watch, group.spec.surveillance_deterrence, prefer_small)
                              * group.camp_weights_by_index[eligible])
         if weights.sum() <= 0:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim import contingent
 from sim.air_support import AirSupport
-from sim.armed_group import ArmedGroup
+from sim.armed_group import ArmedGroup, TrafficMemory
 from sim.attacks import Attacks
 from sim.camp import Camp
 from sim.contingent import Profile
@@ -63,7 +63,8 @@ class PeacekeepingModel(mesa.Model):
         self.warmup = p.warmup_days
         self.first_day = scenario.start - timedelta(days=self.warmup)
         self.dates = pd.date_range(scenario.start, scenario.end, freq="D")
-        self.calendar: list[date] = [d.date() for d in pd.date_range(self.first_day, scenario.end, freq="D")]
+        self.calendar: list[date] = [self.first_day + timedelta(days=i)
+                                     for i in range((scenario.end - self.first_day).days + 1)]
         self.n_days = len(self.calendar)
         self.day = -1
         self.today: date = self.first_day
@@ -76,7 +77,6 @@ class PeacekeepingModel(mesa.Model):
         self.profiles = contingent.profiles(self.theatre.contingents, p.contingents)
         self.roads = build_roads(self.theatre, p.roads.segment_max_km)
         self.ieds = IedField(self.roads.n, p.ieds, self.streams.decision("ieds.device"))
-        self.own_traffic = np.zeros(self.roads.n)
         self.passes_today = np.zeros(self.roads.n)
         self.own_memory = math.exp(-1.0 / p.air_support.surveillance_priority_memory_days)
         self.host_state = HostState(self, p.host_state)
@@ -90,6 +90,12 @@ class PeacekeepingModel(mesa.Model):
             for gid, spec in sorted(p.armed_groups.items())
         ]
         self.groups_by_id = {g.group_id: g for g in self.groups}
+        # MINUSMA's memory of its traffic (the surveillance priority) and each group's, updated together
+        self.traffic_memory = TrafficMemory([(np.arange(self.roads.n), self.own_memory)]
+                                            + [(g.segments, g.memory) for g in self.groups])
+        self.own_traffic = self.traffic_memory.parts[0]
+        for group, traffic in zip(self.groups, self.traffic_memory.parts[1:]):
+            group.traffic = traffic
         self.attacks = Attacks(self)
         self.logistics = Logistics(self, p.logistics)
         self.medical = MedicalChain(self, p.medical)
@@ -98,6 +104,7 @@ class PeacekeepingModel(mesa.Model):
         self._open_changes = self._open_change_days()
         self._open_flags: list[bool] = []                # the camps' open flags of the last recorded day...
         self._open_mask = np.zeros(0, dtype=bool)         # ...as an array (rebuilt when a flag changes)
+        self._open_camps: list[Camp] = []                 # ...and the camps open then
         self.datacollector = None
         if collect_daily_reporters:
             self.datacollector = mesa.DataCollector(model_reporters={
@@ -202,14 +209,15 @@ class PeacekeepingModel(mesa.Model):
         for group in self.groups:
             if group.acting():
                 group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp))
-            for _ in range(group.ambushes_today):
-                self.attacks.ambush(group)
+                for _ in range(group.ambushes_today):
+                    self.attacks.ambush(group)
         self.passes_today += self.patrols.step()   # 6. patrols: exposure and coverage
         for group in self.groups:            # 7. indirect fire and complex attacks on camps
-            for _ in range(group.fire_today):
-                self.attacks.indirect_fire(group)
-            for _ in range(group.assaults_today):
-                self.attacks.complex_attack(group)
+            if group.fire_today or group.assaults_today:
+                for _ in range(group.fire_today):
+                    self.attacks.indirect_fire(group)
+                for _ in range(group.assaults_today):
+                    self.attacks.complex_attack(group)
             group.end_day()
         #                                      8. the wounded are evacuated inside each incident (Incidents.record)
         self._record_day()                   # 9. learn today's traffic, record the day
@@ -241,24 +249,22 @@ class PeacekeepingModel(mesa.Model):
             group.ambushes_today = group.fire_today = group.assaults_today = 0
             if not group.acting():
                 continue
-            laid, lifetimes, codes = group.lay_ieds(self.air.surveillance)   # yesterday's air picture
+            laid, lifetimes, codes = group.lay_ieds(self.air)   # deterred by yesterday's air picture
             if len(laid):
                 self.ieds.lay(laid, lifetimes, codes, self.day)
                 self.recorder.add("ied_laid", len(laid))
             group.plan_attacks()
 
     def _record_day(self) -> None:
-        for group in self.groups:
-            group.learn(self.passes_today)
-        self.own_traffic *= self.own_memory
-        self.own_traffic += self.passes_today
+        self.traffic_memory.learn(self.passes_today)
         record = self.recorder
         open_flags = [c.open for c in self.camps]
         if open_flags != self._open_flags:
             self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
+            self._open_camps = [c for c in self.camps if c.open]
         record.set("ieds_emplaced", self.ieds.emplaced)
-        record.set("open_camps", open_flags.count(True))
-        record.set("personnel_in_theatre", sum([c.persons for c in self.camps if c.open]))
+        record.set("open_camps", len(self._open_camps))
+        record.set("personnel_in_theatre", sum([c.persons for c in self._open_camps]))
         self.logistics.record_day()
         self.host_state.record_day()
         self.posture.record_day(self._open_mask)

@@ -103,7 +103,18 @@ class Posture:
     def __init__(self, model, params: PostureParams):
         self.model = model
         self.params = params
-        self.losses = np.zeros(len(model.camps))
+        n_camps = len(model.camps)
+        # The day's movement-factor arithmetic (movement_factor's, step by step) on arrays kept from day to day: row 0
+        # of _pressure is the camps' recent losses (``losses`` is a view of it), row 1 their patrol areas' IED
+        # density; _cut receives both divided by their reference, capped at 1 and times their sensitivity, one
+        # numpy operation for both rows at each step.
+        self._pressure = np.zeros((2, n_camps))
+        self.losses = self._pressure[0]
+        self._density = self._pressure[1]
+        self._cut = np.zeros((2, n_camps))
+        self._loss_cut, self._ied_cut = self._cut
+        self._references = np.array([[params.loss_reference_casualties], [params.ied_reference_per_100km]])
+        self._sensitivities = np.array([[params.loss_sensitivity], [params.ied_sensitivity]])
         self.ied_events = np.zeros(model.roads.n)
         self.loss_memory = math.exp(-1.0 / params.loss_memory_days)
         self.ied_memory = math.exp(-1.0 / params.ied_memory_days)
@@ -111,7 +122,7 @@ class Posture:
         self.restricted_until: date | None = None
         self.rotations_suspended_until: date | None = None
         self.camp_index = {c.name: i for i, c in enumerate(model.camps)}
-        self.camp_factor = np.ones(len(model.camps))
+        self.camp_factor = np.ones(n_camps)
         # length of each road segment in each camp's patrol area (camps x segments), and the area's km
         near = np.zeros((len(model.camps), model.roads.n))
         for i in range(len(model.camps)):
@@ -123,7 +134,8 @@ class Posture:
         # casevac cover of each camp's patrol area: depends only on the cover by segment, which changes on few days
         # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
         self._area_cover_of: bytes | None = None
-        self._area_cover = np.ones(len(model.camps))
+        self._area_cover = np.ones(n_camps)
+        self._casevac_cut = np.zeros(n_camps)      # casevac_sensitivity x (1 - _area_cover), refreshed with it
         # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km
         # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
         # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
@@ -164,9 +176,25 @@ class Posture:
         cover_key = self.cover.tobytes()
         if cover_key != self._area_cover_of:
             self._area_cover = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
+            self._casevac_cut = self.params.casevac_sensitivity * (1.0 - self._area_cover)
             self._area_cover_of = cover_key
-        density = self._area_km @ self.ied_events / self._area_total * 100.0
-        self.camp_factor = movement_factor(self.losses, density, self._area_cover, self.params, self.restriction)
+        # movement_factor(losses, density, _area_cover, params, restriction), the same operations in the same order
+        density = self._density
+        np.matmul(self._area_km, self.ied_events, out=density)
+        np.divide(density, self._area_total, out=density)
+        np.multiply(density, 100.0, out=density)
+        cut = self._cut
+        np.divide(self._pressure, self._references, out=cut)
+        np.minimum(cut, 1.0, out=cut)
+        np.multiply(cut, self._sensitivities, out=cut)
+        factor = 1.0 - self._loss_cut
+        factor -= self._ied_cut
+        factor -= self._casevac_cut
+        np.maximum(factor, self.params.min_movement_factor, out=factor)
+        np.minimum(factor, 1.0, out=factor)
+        if self.restriction != 1.0:                     # x 1.0 changes no number
+            factor *= self.restriction
+        self.camp_factor = factor
 
     def _density_and_cover(self, segments: np.ndarray) -> tuple[float, float]:
         """IED events per 100 km and length-weighted casevac cover of a route (cached by route, see __init__)."""
@@ -198,4 +226,4 @@ class Posture:
     def record_day(self, open_mask: np.ndarray) -> None:
         # the mean as numpy's mean computes it (sum, then / count), without its Python overhead
         factors = self.camp_factor[open_mask]
-        self.model.recorder.set("movement_factor", float(factors.sum()) / len(factors) if len(factors) else 0.0)
+        self.model.recorder.set("movement_factor", float(np.add.reduce(factors)) / len(factors) if len(factors) else 0.0)

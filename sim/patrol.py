@@ -68,6 +68,11 @@ class PatrolParams(StrictModel):
         source="MODEL.md (civilian-threat hotspots)")
 
 
+# Constants of the daily arithmetic as 0-d arrays: numpy applies them to small arrays faster than Python floats
+# (the same numbers).
+_ONE = np.array(1.0)
+
+
 def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, total: float) -> float:
     """Weighted share of hotspots covered: within[c, h] (bool) x effort[c] (0-1), best camp per hotspot; ``total``
     is weights.sum() (computed once per year of hotspots). Camps by rows: the best camp is then a reduction over
@@ -80,7 +85,7 @@ def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, 
 
 def effort_factor(patrol_km: np.ndarray, reference_km: float) -> np.ndarray:
     """Effort of each camp as a share of full coverage effort."""
-    return np.minimum(1.0, patrol_km / reference_km)
+    return np.minimum(_ONE, patrol_km / reference_km)
 
 
 class _InReach:
@@ -135,6 +140,9 @@ class PatrolNetwork:
             self.hotspots[year] = (np.ascontiguousarray(distance.T), weights, weights.sum())
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
+        # patrol_length_km, patrol_reach_km and reference_patrol_km_per_day as 0-d arrays (see _ONE)
+        self._length, self._reach = np.array(p.patrol_length_km), np.array(p.patrol_reach_km)
+        self._reference = np.array(p.reference_patrol_km_per_day)
         self.coverage_today = 0.0
         # year -> the hotspots within patrol_reach_km of some camp, and those camps (_InReach): fixed geometry
         self._in_reach: dict[int, _InReach] = {}
@@ -170,7 +178,7 @@ class PatrolNetwork:
             near = self._in_reach[year] = _InReach(*self.hotspots_for(year), self.params.patrol_reach_km)
         if near.total <= 0 or near.distance.size == 0:
             return 0.0
-        effort = effort_factor(patrol_km, self.params.reference_patrol_km_per_day)
+        effort = effort_factor(patrol_km, self._reference)
         # within x effort of each candidate camp, as coverage_share takes it
         values = (near.distance <= reach_km[near.camp]) * effort[near.camp]
         near.covered[near.hotspot] = values[0] if len(values) == 1 else np.maximum.reduce(values, axis=0)
@@ -191,9 +199,9 @@ class PatrolNetwork:
         if persons != self._persons:
             self._persons = persons
             self._patrols_at_full_tempo = np.array(persons) / 1000.0 * p.patrols_per_1000_troops_per_day
-        km = self._patrols_at_full_tempo * factor * p.patrol_length_km
+        km = self._patrols_at_full_tempo * factor * self._length
         self.km_by_camp = km
-        total = float(km.sum())
+        total = float(np.add.reduce(km))                                # km.sum() without its Python wrapper
         m.recorder.add("patrol_km", total)
         m.recorder.add("patrols", total / p.patrol_length_km)
         if total > 0:
@@ -203,7 +211,7 @@ class PatrolNetwork:
         else:
             passes = np.zeros(m.roads.n)
         # recomputed every day: the movement factor, hence patrol effort and reach, changes on almost every day
-        self.coverage_today = self.coverage(m.year, km, p.patrol_reach_km * factor)
+        self.coverage_today = self.coverage(m.year, km, self._reach * factor)
         m.recorder.set("coverage", self.coverage_today)
         return passes
 

@@ -103,21 +103,31 @@ class Posture:
     def __init__(self, model, params: PostureParams):
         self.model = model
         self.params = params
-        n_camps = len(model.camps)
-        # The day's movement-factor arithmetic (movement_factor's, step by step) on arrays kept from day to day: row 0
-        # of _pressure is the camps' recent losses (``losses`` is a view of it), row 1 their patrol areas' IED
-        # density; _cut receives both divided by their reference, capped at 1 and times their sensitivity, one
-        # numpy operation for both rows at each step.
-        self._pressure = np.zeros((2, n_camps))
-        self.losses = self._pressure[0]
-        self._density = self._pressure[1]
-        self._cut = np.zeros((2, n_camps))
-        self._loss_cut, self._ied_cut = self._cut
-        self._references = np.array([[params.loss_reference_casualties], [params.ied_reference_per_100km]])
-        self._sensitivities = np.array([[params.loss_sensitivity], [params.ied_sensitivity]])
-        self.ied_events = np.zeros(model.roads.n)
-        self.loss_memory = math.exp(-1.0 / params.loss_memory_days)
-        self.ied_memory = math.exp(-1.0 / params.ied_memory_days)
+        n_camps, n_segments = len(model.camps), model.roads.n
+        # What the posture remembers, in one array that fades in one multiplication a day: the camps' recent losses
+        # (``losses``), their patrol areas' IED density (recomputed each day after, its factor 1 a placeholder) and
+        # the IED events by segment (``ied_events``).
+        self._memory = np.zeros(2 * n_camps + n_segments)
+        self._fading = np.concatenate([np.full(n_camps, math.exp(-1.0 / params.loss_memory_days)), np.ones(n_camps),
+                                       np.full(n_segments, math.exp(-1.0 / params.ied_memory_days))])
+        self.losses = self._memory[:n_camps]
+        self._density = self._memory[n_camps:2 * n_camps]
+        self.ied_events = self._memory[2 * n_camps:]
+        # The day's movement-factor arithmetic (movement_factor's, step by step) on arrays kept from day to day.
+        # _terms holds 1, then the loss, IED and casevac cuts: rows 1-2 get the losses and the density (rows of
+        # _pressure) divided by their reference, capped at 1 and times their sensitivity (one numpy operation for
+        # both at each step), row 3 the casevac cut when the area cover changes; 1 - loss cut - IED cut - casevac
+        # cut is then one subtract.reduce down the rows (left to right, as movement_factor's expression). Constants
+        # are whole rows or 0-d arrays: numpy applies them to small arrays faster than Python floats (same numbers).
+        self._pressure = self._memory[:2 * n_camps].reshape(2, n_camps)
+        self._terms = np.zeros((4, n_camps))
+        self._terms[0] = 1.0
+        self._cut = self._terms[1:3]
+        self._references = np.repeat([[params.loss_reference_casualties], [params.ied_reference_per_100km]],
+                                     n_camps, axis=1)
+        self._sensitivities = np.repeat([[params.loss_sensitivity], [params.ied_sensitivity]], n_camps, axis=1)
+        self._one, self._hundred = np.array(1.0), np.array(100.0)
+        self._least = np.array(params.min_movement_factor)
         self.restriction = 1.0
         self.restricted_until: date | None = None
         self.rotations_suspended_until: date | None = None
@@ -135,7 +145,6 @@ class Posture:
         # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
         self._area_cover_of: bytes | None = None
         self._area_cover = np.ones(n_camps)
-        self._casevac_cut = np.zeros(n_camps)      # casevac_sensitivity x (1 - _area_cover), refreshed with it
         # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km
         # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
         # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
@@ -167,8 +176,7 @@ class Posture:
     # --- the day ----------------------------------------------------------------------------------------------
     def new_day(self) -> None:
         """Memories fade; restrictions end; today's casevac cover and the movement factor of every patrol area."""
-        self.losses *= self.loss_memory
-        self.ied_events *= self.ied_memory
+        self._memory *= self._fading
         if self.restricted_until is not None and self.model.today > self.restricted_until:
             self.restriction, self.restricted_until = 1.0, None
         self._version += 1
@@ -176,22 +184,20 @@ class Posture:
         cover_key = self.cover.tobytes()
         if cover_key != self._area_cover_of:
             self._area_cover = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
-            self._casevac_cut = self.params.casevac_sensitivity * (1.0 - self._area_cover)
+            self._terms[3] = self.params.casevac_sensitivity * (1.0 - self._area_cover)
             self._area_cover_of = cover_key
         # movement_factor(losses, density, _area_cover, params, restriction), the same operations in the same order
         density = self._density
         np.matmul(self._area_km, self.ied_events, out=density)
         np.divide(density, self._area_total, out=density)
-        np.multiply(density, 100.0, out=density)
+        np.multiply(density, self._hundred, out=density)
         cut = self._cut
         np.divide(self._pressure, self._references, out=cut)
-        np.minimum(cut, 1.0, out=cut)
+        np.minimum(cut, self._one, out=cut)
         np.multiply(cut, self._sensitivities, out=cut)
-        factor = 1.0 - self._loss_cut
-        factor -= self._ied_cut
-        factor -= self._casevac_cut
-        np.maximum(factor, self.params.min_movement_factor, out=factor)
-        np.minimum(factor, 1.0, out=factor)
+        factor = np.subtract.reduce(self._terms, axis=0)
+        np.maximum(factor, self._least, out=factor)
+        np.minimum(factor, self._one, out=factor)
         if self.restriction != 1.0:                     # x 1.0 changes no number
             factor *= self.restriction
         self.camp_factor = factor

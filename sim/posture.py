@@ -97,6 +97,18 @@ def movement_factor(losses, ied_per_100km, cover, p: PostureParams, restriction:
     return low(1.0, high(p.min_movement_factor, m)) * restriction
 
 
+class _Route:
+    """A route's segment lengths and km (fixed), and its IED density and casevac cover with the versions of the
+    IED events and cover they are for (``Posture._density_and_cover``)."""
+
+    __slots__ = ("length", "km", "density", "density_of", "cover", "cover_of")
+
+    def __init__(self, length: np.ndarray):
+        self.length, self.km = length, float(length.sum())
+        self.density, self.density_of = 0.0, -1
+        self.cover, self.cover_of = 1.0, -1
+
+
 class Posture:
     """Recent losses by camp and IED events by segment, and the movement factors they give."""
 
@@ -145,12 +157,13 @@ class Posture:
         # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
         self._area_cover_of: bytes | None = None
         self._area_cover = np.ones(n_camps)
-        # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km
-        # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
-        # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
+        # routes (convoys' road moves) by their segments (dtype and bytes, _Route): a camp asks for its route's
+        # factor, then its convoy for its speed, the same day. Their IED density is as of ``_version``, bumped
+        # whenever ied_events change (new_day, ied_event); their casevac cover as of ``_cover_version``, bumped when
+        # the cover's values change (new_day, on few days).
         self._version = 0
-        self._route_length: dict[tuple[np.dtype, bytes], tuple[np.ndarray, float]] = {}
-        self._route_threat: dict[tuple[np.dtype, bytes], tuple[int, float, float]] = {}
+        self._cover_version = 0
+        self._routes: dict[tuple[np.dtype, bytes], _Route] = {}
 
     # --- what happened --------------------------------------------------------------------------------------
     def casualties(self, camp, persons: int) -> None:
@@ -183,6 +196,7 @@ class Posture:
         self.cover = self.model.air.golden_hour_cover()
         cover_key = self.cover.tobytes()
         if cover_key != self._area_cover_of:
+            self._cover_version += 1
             self._area_cover = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
             self._terms[3] = self.params.casevac_sensitivity * (1.0 - self._area_cover)
             self._area_cover_of = cover_key
@@ -207,16 +221,16 @@ class Posture:
         if len(segments) == 0:
             return 0.0, 1.0
         key = (segments.dtype, segments.tobytes())
-        known = self._route_threat.get(key)
-        if known is not None and known[0] == self._version:
-            return known[1], known[2]
-        if key not in self._route_length:
-            length = self.model.roads.length_km[segments]
-            self._route_length[key] = (length, float(length.sum()))
-        length, km = self._route_length[key]
-        density, cover = float(self.ied_events[segments].sum()) / km * 100.0, float(self.cover[segments] @ length) / km
-        self._route_threat[key] = (self._version, density, cover)
-        return density, cover
+        route = self._routes.get(key)
+        if route is None:
+            route = self._routes[key] = _Route(self.model.roads.length_km[segments])
+        if route.density_of != self._version:
+            route.density = float(self.ied_events[segments].sum()) / route.km * 100.0
+            route.density_of = self._version
+        if route.cover_of != self._cover_version:
+            route.cover = float(self.cover[segments] @ route.length) / route.km
+            route.cover_of = self._cover_version
+        return route.density, route.cover
 
     def route_factor(self, camp, route: np.ndarray) -> float:
         """Movement factor for a road move ordered by ``camp`` along ``route``."""

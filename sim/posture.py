@@ -246,4 +246,5 @@ class Posture:
     def record_day(self, open_mask: np.ndarray) -> None:
         # the mean as numpy's mean computes it (sum, then / count), without its Python overhead
         factors = self.camp_factor[open_mask]
-        self.model.recorder.set("movement_factor", float(np.add.reduce(factors)) / len(factors) if len(factors) else 0.0)
+        mean = float(np.add.reduce(factors)) / len(factors) if len(factors) else 0.0
+        self.model.recorder.set("movement_factor", mean)

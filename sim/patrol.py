@@ -185,7 +185,7 @@ class PatrolNetwork:
         # at most in the theatre: np.maximum on rows is twice as fast as maximum.reduce down the columns)
         values = (near.distance <= reach_km[near.camp]) * effort[near.camp]
         near.covered[near.hotspot] = reduce(np.maximum, values)
-        return float(np.dot(near.covered, near.weights) / near.total)     # covered @ weights, a bit faster
+        return float(np.dot(near.covered, near.weights) / near.total)     # the ddot of covered @ weights, less overhead
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""

@@ -157,6 +157,7 @@ class Posture:
         # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
         self._area_cover_of: bytes | None = None
         self._area_cover = np.ones(n_camps)
+        self._may_exceed_one = False
         # routes (convoys' road moves) by their segments (dtype and bytes, _Route): a camp asks for its route's
         # factor, then its convoy for its speed, the same day. Their IED density is as of ``_version``, bumped
         # whenever ied_events change (new_day, ied_event); their casevac cover as of ``_cover_version``, bumped when
@@ -199,6 +200,9 @@ class Posture:
             self._cover_version += 1
             self._area_cover = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
             self._terms[3] = self.params.casevac_sensitivity * (1.0 - self._area_cover)
+            # 1 less cuts of at least 0 is at most 1: only a casevac cut below 0 (an area cover rounded above 1)
+            # can take the factor above 1, and the cap at 1 change a number
+            self._may_exceed_one = bool((self._terms[3] < 0).any())
             self._area_cover_of = cover_key
         # movement_factor(losses, density, _area_cover, params, restriction), the same operations in the same order
         density = self._density
@@ -211,7 +215,8 @@ class Posture:
         np.multiply(cut, self._sensitivities, out=cut)
         factor = np.subtract.reduce(self._terms, axis=0)
         np.maximum(factor, self._least, out=factor)
-        np.minimum(factor, self._one, out=factor)
+        if self._may_exceed_one:
+            np.minimum(factor, self._one, out=factor)
         if self.restriction != 1.0:                     # x 1.0 changes no number
             factor *= self.restriction
         self.camp_factor = factor

@@ -56,3 +56,20 @@ def test_coverage_from_hotspots_in_reach_is_coverage_share(model, year):
         expected = coverage_share(distance <= reach[:, None], effort_factor(km, p.reference_patrol_km_per_day),
                                   weights, total)
         assert patrols.coverage(year, km, reach) == expected
+
+
+def test_camp_factor_is_capped_at_one_when_the_area_cover_rounds_above_one():
+    m = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=4)
+    m.day_step()
+    posture = m.posture
+    above_one = np.full(m.roads.n, np.nextafter(1.0, 2.0))
+    m.air.golden_hour_cover = lambda: above_one
+    posture._memory[:] = 0.0                            # no losses, no IED events: only the casevac cut, below 0
+    posture.new_day()
+    assert posture._may_exceed_one
+    assert posture.camp_factor.max() == 1.0
+    assert posture.camp_factor.tobytes() == fresh_camp_factor(posture).tobytes()
+    m.air.golden_hour_cover = lambda: np.ones(m.roads.n)
+    posture.new_day()
+    assert not posture._may_exceed_one
+    assert posture.camp_factor.tobytes() == fresh_camp_factor(posture).tobytes()

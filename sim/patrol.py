@@ -18,8 +18,6 @@ of the best-placed camp, min(1, camp patrol-km / ``reference_patrol_km_per_day``
 
 from __future__ import annotations
 
-from functools import reduce
-
 import numpy as np
 
 from sim.ied import detection_probability, detonation, meet_probability
@@ -181,10 +179,16 @@ class PatrolNetwork:
         if near.total <= 0 or near.distance.size == 0:
             return 0.0
         effort = effort_factor(patrol_km, self._reference)
-        # within x effort of each candidate camp, as coverage_share takes it; the best camp row by row (two rows
-        # at most in the theatre: np.maximum on rows is twice as fast as maximum.reduce down the columns)
+        # within x effort of each candidate camp, as coverage_share takes it
         values = (near.distance <= reach_km[near.camp]) * effort[near.camp]
-        near.covered[near.hotspot] = reduce(np.maximum, values)
+        # the best camp per hotspot: one or two rows in the theatre, where a row, or np.maximum of the two, costs
+        # less than a reduction down the columns
+        if len(values) == 1:
+            near.covered[near.hotspot] = values[0]
+        elif len(values) == 2:
+            near.covered[near.hotspot] = np.maximum(values[0], values[1])
+        else:
+            near.covered[near.hotspot] = np.maximum.reduce(values, axis=0)
         return float(np.dot(near.covered, near.weights) / near.total)     # the ddot of covered @ weights, less overhead
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:

@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from sim.patrol import coverage_share, effort_factor
+from sim.patrol import PatrolNetwork, coverage_share, effort_factor
 from sim.posture import movement_factor
 from sim.scenario import load_scenario
 from sim.simulation import PeacekeepingModel
@@ -38,9 +38,12 @@ def test_camp_factor_is_movement_factor_after_losses_events_and_restrictions(mod
         assert np.shares_memory(posture.losses, posture._pressure)     # casualties land in the arithmetic's row
 
 
+@pytest.mark.parametrize("reach_km", [None, 300.0])          # the scenario's reach (1-2 camps a hotspot), a far one
 @pytest.mark.parametrize("year", range(2012, 2026))
-def test_coverage_from_hotspots_in_reach_is_coverage_share(model, year):
+def test_coverage_from_hotspots_in_reach_is_coverage_share(model, year, reach_km):
     patrols = model.patrols
+    if reach_km is not None:
+        patrols = PatrolNetwork(model, patrols.params.model_copy(update={"patrol_reach_km": reach_km}))
     p = patrols.params
     distance, weights, total = patrols.hotspots_for(year)
     rng = np.random.default_rng(year)

@@ -68,6 +68,11 @@ class PatrolParams(StrictModel):
         source="MODEL.md (civilian-threat hotspots)")
 
 
+# Constants of the daily arithmetic as 0-d arrays: numpy applies them to small arrays faster than Python floats
+# (the same numbers).
+_ONE = np.array(1.0)
+
+
 def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, total: float) -> float:
     """Weighted share of hotspots covered: within[c, h] (bool) x effort[c] (0-1), best camp per hotspot; ``total``
     is weights.sum() (computed once per year of hotspots). Camps by rows: the best camp is then a reduction over
@@ -80,7 +85,26 @@ def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, 
 
 def effort_factor(patrol_km: np.ndarray, reference_km: float) -> np.ndarray:
     """Effort of each camp as a share of full coverage effort."""
-    return np.minimum(1.0, patrol_km / reference_km)
+    return np.minimum(_ONE, patrol_km / reference_km)
+
+
+class _InReach:
+    """A year's hotspots within ``reach_km`` of some camp (``hotspot``: their columns), each with the camps in reach
+    of it in rows (``camp``, ``distance``; a hotspot with fewer such camps than the row count is padded with camp 0
+    at an infinite distance); ``covered`` holds the share covered of every hotspot, zero for those out of reach."""
+
+    def __init__(self, distance: np.ndarray, weights: np.ndarray, total: float, reach_km: float):
+        near = distance <= reach_km                                      # camps x hotspots
+        self.hotspot = np.flatnonzero(near.any(axis=0))
+        rows = max((int(near[:, h].sum()) for h in self.hotspot), default=0)
+        self.camp = np.zeros((rows, len(self.hotspot)), dtype=np.intp)
+        self.distance = np.full((rows, len(self.hotspot)), np.inf)
+        for j, h in enumerate(self.hotspot):
+            camps = np.flatnonzero(near[:, h])
+            self.camp[:len(camps), j] = camps
+            self.distance[:len(camps), j] = distance[camps, h]
+        self.covered = np.zeros(len(weights))
+        self.weights, self.total = weights, total
 
 
 class PatrolNetwork:
@@ -116,8 +140,12 @@ class PatrolNetwork:
             self.hotspots[year] = (np.ascontiguousarray(distance.T), weights, weights.sum())
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
+        # patrol_length_km, patrol_reach_km and reference_patrol_km_per_day as 0-d arrays (see _ONE)
+        self._length, self._reach = np.array(p.patrol_length_km), np.array(p.patrol_reach_km)
+        self._reference = np.array(p.reference_patrol_km_per_day)
         self.coverage_today = 0.0
-        self._coverage_of: tuple | None = None    # (year, patrol km and movement factor by camp) coverage_today is for
+        # year -> the hotspots within patrol_reach_km of some camp, and those camps (_InReach): fixed geometry
+        self._in_reach: dict[int, _InReach] = {}
         self.ied_draws = model.streams.decision("patrols.ied")
         # a patrol vehicle's chance of meeting one device on a pass (fixed parameters)
         self._encounter = model.params.ieds.encounter_probability_per_vehicle * p.ied_exposure_factor
@@ -142,9 +170,26 @@ class PatrolNetwork:
         return (patrol_km @ self.share) / self.length_km
 
     def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
-        distance, weights, total = self.hotspots_for(year)
-        effort = effort_factor(patrol_km, self.params.reference_patrol_km_per_day)
-        return coverage_share(distance <= reach_km[:, None], effort, weights, total)
+        """``coverage_share`` of the year's hotspots at the camps' patrol-km and reach (at most patrol_reach_km:
+        the movement factor is at most 1), from the few hotspots in reach of some camp: the others are covered by
+        no camp, and the same weighted sum is taken over all of them."""
+        near = self._in_reach.get(year)
+        if near is None:
+            near = self._in_reach[year] = _InReach(*self.hotspots_for(year), self.params.patrol_reach_km)
+        if near.total <= 0 or near.distance.size == 0:
+            return 0.0
+        effort = effort_factor(patrol_km, self._reference)
+        # within x effort of each candidate camp, as coverage_share takes it
+        values = (near.distance <= reach_km[near.camp]) * effort[near.camp]
+        # the best camp per hotspot: one or two rows in the theatre, where a row, or np.maximum of the two, costs
+        # less than a reduction down the columns
+        if len(values) == 1:
+            near.covered[near.hotspot] = values[0]
+        elif len(values) == 2:
+            near.covered[near.hotspot] = np.maximum(values[0], values[1])
+        else:
+            near.covered[near.hotspot] = np.maximum.reduce(values, axis=0)
+        return float(np.dot(near.covered, near.weights) / near.total)     # the ddot of covered @ weights, less overhead
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
@@ -161,29 +206,30 @@ class PatrolNetwork:
         if persons != self._persons:
             self._persons = persons
             self._patrols_at_full_tempo = np.array(persons) / 1000.0 * p.patrols_per_1000_troops_per_day
-        km = self._patrols_at_full_tempo * factor * p.patrol_length_km
+        km = self._patrols_at_full_tempo * factor * self._length
         self.km_by_camp = km
-        total = float(km.sum())
+        total = float(np.add.reduce(km))                                # km.sum() without its Python wrapper
         m.recorder.add("patrol_km", total)
         m.recorder.add("patrols", total / p.patrol_length_km)
         if total > 0:
             passes = self.passes(km)
-            self._meet_ieds(km, passes)
+            if m.ieds.emplaced:                                   # no device on the roads: none to meet
+                self._meet_ieds(km, passes)
         else:
             passes = np.zeros(m.roads.n)
-        # Coverage depends only on the year's hotspots and the patrol effort and reach (patrol_reach_km x the
-        # movement factor) by camp: recompute it only when one of them changed (compared by their bytes: cheap).
-        key = (m.year, km.tobytes(), factor.tobytes())
-        if key != self._coverage_of:
-            self.coverage_today = self.coverage(m.year, km, p.patrol_reach_km * factor)
-            self._coverage_of = key
-        m.recorder.set("coverage", self.coverage_today)
+        # Coverage is only reported (recorder, and the daily data collector if any): not computed in an unrecorded
+        # warm-up, else recomputed every day (the movement factor, hence patrol effort and reach, changes on almost
+        # every day).
+        if m.recording or m.datacollector is not None:
+            self.coverage_today = self.coverage(m.year, km, self._reach * factor)
+            m.recorder.set("coverage", self.coverage_today)
         return passes
 
     def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
         """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
         m, p = self.model, self.model.params
-        segs = ((passes > 0) & (m.ieds.count > 0)).nonzero()[0]       # patrolled segments with devices on them
+        segs = m.ieds.count.nonzero()[0]
+        segs = segs[passes[segs] > 0]                                   # patrolled segments with devices on them
         if len(segs) == 0:
             return
         p_meet = meet_probability(self._encounter, passes[segs] * p.patrols.vehicles_per_patrol).tolist()

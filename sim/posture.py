@@ -97,21 +97,54 @@ def movement_factor(losses, ied_per_100km, cover, p: PostureParams, restriction:
     return low(1.0, high(p.min_movement_factor, m)) * restriction
 
 
+class _Route:
+    """A route's segment lengths and km (fixed), and its IED density and casevac cover with the versions of the
+    IED events and cover they are for (``Posture._density_and_cover``)."""
+
+    __slots__ = ("length", "km", "density", "density_of", "cover", "cover_of")
+
+    def __init__(self, length: np.ndarray):
+        self.length, self.km = length, float(length.sum())
+        self.density, self.density_of = 0.0, -1
+        self.cover, self.cover_of = 1.0, -1
+
+
 class Posture:
     """Recent losses by camp and IED events by segment, and the movement factors they give."""
 
     def __init__(self, model, params: PostureParams):
         self.model = model
         self.params = params
-        self.losses = np.zeros(len(model.camps))
-        self.ied_events = np.zeros(model.roads.n)
-        self.loss_memory = math.exp(-1.0 / params.loss_memory_days)
-        self.ied_memory = math.exp(-1.0 / params.ied_memory_days)
+        n_camps, n_segments = len(model.camps), model.roads.n
+        # What the posture remembers, in one array that fades in one multiplication a day: the camps' recent losses
+        # (``losses``), their patrol areas' IED density (recomputed each day after, its factor 1 a placeholder) and
+        # the IED events by segment (``ied_events``).
+        self._memory = np.zeros(2 * n_camps + n_segments)
+        self._fading = np.concatenate([np.full(n_camps, math.exp(-1.0 / params.loss_memory_days)), np.ones(n_camps),
+                                       np.full(n_segments, math.exp(-1.0 / params.ied_memory_days))])
+        self.losses = self._memory[:n_camps]
+        self._density = self._memory[n_camps:2 * n_camps]
+        self.ied_events = self._memory[2 * n_camps:]
+        # The day's movement-factor arithmetic (movement_factor's, step by step) on arrays kept from day to day.
+        # _terms holds 1, then the loss, IED and casevac cuts: rows 1-2 get the losses and the density (rows of
+        # _pressure) divided by their reference, capped at 1 and times their sensitivity (one numpy operation for
+        # both at each step), row 3 the casevac cut when the area cover changes; 1 - loss cut - IED cut - casevac
+        # cut is then one subtract.reduce down the rows (left to right, as movement_factor's expression). Constants
+        # are whole rows or 0-d arrays: numpy applies them to small arrays faster than Python floats (same numbers).
+        self._pressure = self._memory[:2 * n_camps].reshape(2, n_camps)
+        self._terms = np.zeros((4, n_camps))
+        self._terms[0] = 1.0
+        self._cut = self._terms[1:3]
+        self._references = np.repeat([[params.loss_reference_casualties], [params.ied_reference_per_100km]],
+                                     n_camps, axis=1)
+        self._sensitivities = np.repeat([[params.loss_sensitivity], [params.ied_sensitivity]], n_camps, axis=1)
+        self._one, self._hundred = np.array(1.0), np.array(100.0)
+        self._least = np.array(params.min_movement_factor)
         self.restriction = 1.0
         self.restricted_until: date | None = None
         self.rotations_suspended_until: date | None = None
         self.camp_index = {c.name: i for i, c in enumerate(model.camps)}
-        self.camp_factor = np.ones(len(model.camps))
+        self.camp_factor = np.ones(n_camps)
         # length of each road segment in each camp's patrol area (camps x segments), and the area's km
         near = np.zeros((len(model.camps), model.roads.n))
         for i in range(len(model.camps)):
@@ -123,13 +156,15 @@ class Posture:
         # casevac cover of each camp's patrol area: depends only on the cover by segment, which changes on few days
         # (AirSupport.golden_hour_cover); recomputed in new_day when the cover's values differ from those it is for
         self._area_cover_of: bytes | None = None
-        self._area_cover = np.ones(len(model.camps))
-        # routes (convoys' road moves) by their segments (dtype and bytes): each one's segment lengths and km
-        # (fixed), and its IED density and casevac cover as of ``_version``, bumped whenever ied_events or cover
-        # change (new_day, ied_event): a camp asks for its route's factor, then its convoy for its speed, the same day
+        self._area_cover = np.ones(n_camps)
+        self._may_exceed_one = False
+        # routes (convoys' road moves) by their segments (dtype and bytes, _Route): a camp asks for its route's
+        # factor, then its convoy for its speed, the same day. Their IED density is as of ``_version``, bumped
+        # whenever ied_events change (new_day, ied_event); their casevac cover as of ``_cover_version``, bumped when
+        # the cover's values change (new_day, on few days).
         self._version = 0
-        self._route_length: dict[tuple[np.dtype, bytes], tuple[np.ndarray, float]] = {}
-        self._route_threat: dict[tuple[np.dtype, bytes], tuple[int, float, float]] = {}
+        self._cover_version = 0
+        self._routes: dict[tuple[np.dtype, bytes], _Route] = {}
 
     # --- what happened --------------------------------------------------------------------------------------
     def casualties(self, camp, persons: int) -> None:
@@ -155,34 +190,52 @@ class Posture:
     # --- the day ----------------------------------------------------------------------------------------------
     def new_day(self) -> None:
         """Memories fade; restrictions end; today's casevac cover and the movement factor of every patrol area."""
-        self.losses *= self.loss_memory
-        self.ied_events *= self.ied_memory
+        self._memory *= self._fading
         if self.restricted_until is not None and self.model.today > self.restricted_until:
             self.restriction, self.restricted_until = 1.0, None
         self._version += 1
         self.cover = self.model.air.golden_hour_cover()
         cover_key = self.cover.tobytes()
         if cover_key != self._area_cover_of:
+            self._cover_version += 1
             self._area_cover = np.where(self._has_area, self._area_km @ self.cover / self._area_total, 1.0)
+            self._terms[3] = self.params.casevac_sensitivity * (1.0 - self._area_cover)
+            # 1 less cuts of at least 0 is at most 1: only a casevac cut below 0 (an area cover rounded above 1)
+            # can take the factor above 1, and the cap at 1 change a number
+            self._may_exceed_one = bool((self._terms[3] < 0).any())
             self._area_cover_of = cover_key
-        density = self._area_km @ self.ied_events / self._area_total * 100.0
-        self.camp_factor = movement_factor(self.losses, density, self._area_cover, self.params, self.restriction)
+        # movement_factor(losses, density, _area_cover, params, restriction), the same operations in the same order
+        density = self._density
+        np.matmul(self._area_km, self.ied_events, out=density)
+        np.divide(density, self._area_total, out=density)
+        np.multiply(density, self._hundred, out=density)
+        cut = self._cut
+        np.divide(self._pressure, self._references, out=cut)
+        np.minimum(cut, self._one, out=cut)
+        np.multiply(cut, self._sensitivities, out=cut)
+        factor = np.subtract.reduce(self._terms, axis=0)
+        np.maximum(factor, self._least, out=factor)
+        if self._may_exceed_one:
+            np.minimum(factor, self._one, out=factor)
+        if self.restriction != 1.0:                     # x 1.0 changes no number
+            factor *= self.restriction
+        self.camp_factor = factor
 
     def _density_and_cover(self, segments: np.ndarray) -> tuple[float, float]:
         """IED events per 100 km and length-weighted casevac cover of a route (cached by route, see __init__)."""
         if len(segments) == 0:
             return 0.0, 1.0
         key = (segments.dtype, segments.tobytes())
-        known = self._route_threat.get(key)
-        if known is not None and known[0] == self._version:
-            return known[1], known[2]
-        if key not in self._route_length:
-            length = self.model.roads.length_km[segments]
-            self._route_length[key] = (length, float(length.sum()))
-        length, km = self._route_length[key]
-        density, cover = float(self.ied_events[segments].sum()) / km * 100.0, float(self.cover[segments] @ length) / km
-        self._route_threat[key] = (self._version, density, cover)
-        return density, cover
+        route = self._routes.get(key)
+        if route is None:
+            route = self._routes[key] = _Route(self.model.roads.length_km[segments])
+        if route.density_of != self._version:
+            route.density = float(self.ied_events[segments].sum()) / route.km * 100.0
+            route.density_of = self._version
+        if route.cover_of != self._cover_version:
+            route.cover = float(self.cover[segments] @ route.length) / route.km
+            route.cover_of = self._cover_version
+        return route.density, route.cover
 
     def route_factor(self, camp, route: np.ndarray) -> float:
         """Movement factor for a road move ordered by ``camp`` along ``route``."""
@@ -198,4 +251,5 @@ class Posture:
     def record_day(self, open_mask: np.ndarray) -> None:
         # the mean as numpy's mean computes it (sum, then / count), without its Python overhead
         factors = self.camp_factor[open_mask]
-        self.model.recorder.set("movement_factor", float(factors.sum()) / len(factors) if len(factors) else 0.0)
+        mean = float(np.add.reduce(factors)) / len(factors) if len(factors) else 0.0
+        self.model.recorder.set("movement_factor", mean)

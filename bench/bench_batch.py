@@ -12,7 +12,10 @@ children (psutil, proportional set size: shared pages split between the processe
    model reporters, ``data_collection_period=1``, as one would use it to get daily tables) and with pkosim's
    engine (``run_batch``, Parquet files), both with 2 worker processes: time and memory ratios;
 2. parallel efficiency of pkosim at 2 workers versus 1 (T1 / (2 x T2));
-3. pkosim's peak memory at 100 and 1,000 one-year runs: it should not grow with the number of runs.
+3. pkosim's peak memory at 100 and 1,000 one-year runs: it should not grow with the number of runs;
+4. two limits of the machine and the language that bound the ratios above: the parallel efficiency of pure-Python
+   work in two processes at once (no engine at all), and the memory of one idle process that has imported what a
+   worker imports (the model, numpy, pandas, pyarrow, Mesa): no tree of a parent and worker processes weighs less.
 
 Results go to docs/performance.md by hand (with date and machine); nothing here asserts a figure.
 """
@@ -196,6 +199,39 @@ def measure(variant: str, model: str, runs: int, days: int, workers: int) -> dic
     return info
 
 
+def _busy(_=None) -> float:
+    """CPU-bound pure-Python work; its own duration in seconds."""
+    started, x = time.perf_counter(), 0
+    for i in range(20_000_000):
+        x += i * i % 7
+    return time.perf_counter() - started
+
+
+def machine_scaling(repeats: int = 3) -> float:
+    """The machine's parallel efficiency for two pure-Python processes: the same work alone, then twice at once
+    (median of ``repeats``). An engine running the model on 2 workers cannot beat it."""
+    import multiprocessing
+    import statistics
+
+    ratios = []
+    with multiprocessing.get_context("forkserver").Pool(2) as pool:
+        pool.map(_busy, [0, 0])                          # warm the workers
+        for _ in range(repeats):
+            alone = pool.apply(_busy)
+            started = time.perf_counter()
+            pool.map(_busy, [0, 1], chunksize=1)
+            ratios.append(alone / (time.perf_counter() - started))
+    return statistics.median(ratios)
+
+
+def memory_floor_mb(model: str) -> float:
+    """Proportional set size of a fresh process that has imported what a pkosim worker imports, and run nothing."""
+    modules = "sim.runner.chunk, sim.simulation" if model == "real" else "sim.runner.chunk"
+    code = f"import {modules}, psutil; print(psutil.Process().memory_full_info().pss)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", choices=["auto", "real", "fake"], default="auto")
@@ -213,6 +249,9 @@ def main() -> None:
     runs, short_runs = (20, (20, 100)) if args.quick else (args.runs, (100, 1000))
     print(f"pkosim batch benchmark, {dt.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, model: {model}", flush=True)
+    scaling, floor = machine_scaling(), memory_floor_mb(model)
+    print(f"  machine: two pure-Python processes at once run at efficiency {scaling:.2f}; one idle process with the "
+          f"model imported: {floor:.0f} MB", flush=True)
     mesa2 = measure("mesa", model, runs, args.days, 2)
     pk2 = measure("pkosim", model, runs, args.days, 2)
     pk1 = measure("pkosim", model, runs, args.days, 1)
@@ -232,6 +271,8 @@ def main() -> None:
     print(f"peak memory, {short_runs[0]} vs {short_runs[1]} runs of {SCALING_DAYS} days (2 workers): {small[0]['peak_mb']:.0f} MB"
           f" vs {small[1]['peak_mb']:.0f} MB (ratio {small[1]['peak_mb'] / small[0]['peak_mb']:.2f}); batch wall "
           f"{small[0]['wall_s']:.1f} s vs {small[1]['wall_s']:.1f} s")
+    print(f"limits: pure-Python efficiency of this machine at 2 processes {scaling:.2f}; one idle process with the "
+          f"model imported {floor:.0f} MB = {floor / mesa2['peak_mb']:.2f} of mesa.batch_run's peak")
 
 if __name__ == "__main__":
     main()

@@ -33,7 +33,6 @@ from pydantic import Field
 
 from sim.ied import lifetimes_days
 from sim.parameters import StrictModel, param, share
-from sim.streams import entity_code
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -246,8 +245,7 @@ class ArmedGroup(mesa.Agent):
         )
         segments, lifetimes, codes = [], [], []
         for _ in range(candidates):
-            code = entity_code(self.group_id, self.laying.events)   # this candidate: the group's k-th
-            rng = self.laying.next_event()
+            rng, code = self.laying.next_event_and_code(self.group_id)   # the group's k-th candidate device
             if rng.random() >= laid_share:
                 continue                                      # deterred by surveillance
             segments.append(self.segments[race(rng, q)])

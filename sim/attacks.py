@@ -79,7 +79,7 @@ class Attacks:
             camp = place
             where = at_camp(camp, group.group_id)
             exposed, contingent, kind = m.params.patrols.persons_per_patrol, camp.pick_contingent(pick_rng), "patrol"
-        rng, incident = self._next(group.ambush_draws)   # the group's k-th ambush: its casualties
+        rng, incident = group.ambush_draws.next_event_and_code()   # the group's k-th ambush: its casualties
         support, factor = self._support(where.lat, where.lon, group)
         killed = min(thinned(rng, clustered_deaths(rng, spec.ambush_killed_mean, spec.ambush_killed_dispersion),
                              factor), int(exposed))
@@ -88,12 +88,6 @@ class Attacks:
                                     wounded=wounded, camp=camp, incident=incident, support=support)
         if convoy is not None:
             convoy.casualties(killed, deaths, wounded, incident)
-
-    @staticmethod
-    def _next(decision) -> tuple[np.random.Generator, int]:
-        """The block of the group's next attack of one kind, and the attack's code (``Incidents.record``)."""
-        code = entity_code(decision.name, decision.events)
-        return decision.next_event(), code
 
     @staticmethod
     def _race(decision, candidates: list[tuple[float, int]]) -> int | None:
@@ -129,7 +123,7 @@ class Attacks:
 
     def indirect_fire(self, group) -> None:
         m, spec = self.model, group.spec
-        rng, incident = self._next(group.fire_draws)   # the group's k-th attack of this kind
+        rng, incident = group.fire_draws.next_event_and_code()   # the group's k-th attack of this kind
         camp = self._target_camp(group, rng, prefer_small=False)
         if camp is None:
             return
@@ -144,7 +138,7 @@ class Attacks:
 
     def complex_attack(self, group) -> None:
         m, spec = self.model, group.spec
-        rng, incident = self._next(group.assault_draws)   # the group's k-th attack of this kind
+        rng, incident = group.assault_draws.next_event_and_code()   # the group's k-th attack of this kind
         camp = self._target_camp(group, rng, prefer_small=True)
         if camp is None:
             return

@@ -116,6 +116,13 @@ class Decision:
         self._events += 1
         return self.event(self._events - 1)
 
+    def next_event_and_code(self, label: str | None = None) -> tuple[np.random.Generator, int]:
+        """The next event's block and the event's code, ``entity_code(label, k)`` for the k-th event (``label``:
+        the decision's name unless given): the name by which other decisions key their draws for it (a device's
+        luck, an attack's deaths of wounds)."""
+        code = entity_code(self.name if label is None else label, self._events)
+        return self.next_event(), code
+
     def _at(self, word: int, entity: int) -> np.random.Generator:
         block = (word, entity)
         day = self._clock.day

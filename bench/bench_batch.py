@@ -5,7 +5,7 @@
     .venv/bin/python bench/bench_batch.py --quick        # fewer runs, to check the script works
 
 Every variant runs in a fresh Python process; the driver samples the resident memory of that process and all its
-children (psutil, proportional set size: shared pages split between the processes sharing them) every 50 ms, so
+children (psutil, proportional set size: shared pages split between the processes sharing them) every 250 ms, so
 "peak memory" is the peak of the whole process tree, workers included. Reported:
 
 1. the same model run N times (default 200, one-year window) with ``mesa.batch_run`` (a DataCollector with daily
@@ -43,6 +43,10 @@ START = dt.date(2014, 1, 1)   # with --days 3652, 2014-2023: the theatre's data 
 # Memory scaling uses one-year runs: workers fill their caches (routes between camps) in the first runs of a year,
 # whereas with very short runs they keep filling them for a few hundred runs, which reads as growth but is warm-up.
 SCALING_DAYS = 365
+# Reading a process's PSS costs about 2 ms (psutil parses /proc/PID/smaps_rollup): every 50 ms over a tree of five
+# processes the sampler took a tenth of the 2-core machine from the workers, which lowered the 2-worker variants'
+# speed and the measured efficiency. Every 250 ms it takes about 2%; memory moves over seconds, not milliseconds.
+SAMPLE_S = 0.25
 DAILY = ["hostile_deaths", "killed_in_action", "died_of_wounds", "wounded", "ied_laid", "ied_found",
          "ied_detonated", "convoys_sent", "convoys_arrived", "convoy_km", "patrol_km", "coverage"]
 
@@ -171,9 +175,29 @@ def _child(args) -> None:
     print(json.dumps(info))
 
 
+def machine_speed_s() -> float:
+    """Median time of three runs of Mesa's WolfSheep example (default scenario, 300 steps), timed just before each
+    variant: the variants run one after the other, and a change in the machine's speed between them shows here."""
+    import statistics
+
+    from mesa.examples.advanced.wolf_sheep.model import WolfSheep, WolfSheepScenario
+
+    times = []
+    for seed in range(3):
+        started = time.perf_counter()
+        model = WolfSheep(WolfSheepScenario(rng=seed))
+        for _ in range(300):
+            model.step()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def measure(variant: str, model: str, runs: int, days: int, workers: int) -> dict:
-    """Run one variant in a fresh process; wall time and peak RSS of its process tree."""
+    """Run one variant in a fresh process; wall time and peak PSS of its process tree, and the machine's speed just
+    before (``machine_speed_s``)."""
     import psutil
+
+    reference = machine_speed_s()
 
     with tempfile.TemporaryDirectory(prefix="pkosim-bench-") as tmp:
         command = [sys.executable, str(HERE), "--child", "--variant", variant, "--model", model, "--runs", str(runs),
@@ -187,15 +211,16 @@ def measure(variant: str, model: str, runs: int, days: int, workers: int) -> dic
                 peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
             except psutil.Error:
                 pass
-            time.sleep(0.05)
+            time.sleep(SAMPLE_S)
         wall = time.perf_counter() - started
         stdout = process.stdout.read()
         if process.returncode != 0:
             raise SystemExit(f"{variant} failed (exit {process.returncode})")
     info = json.loads(stdout.strip().splitlines()[-1])
-    info.update(variant=variant, runs=runs, days=days, workers=workers, process_wall_s=wall, peak_mb=peak / 2**20)
+    info.update(variant=variant, runs=runs, days=days, workers=workers, process_wall_s=wall, peak_mb=peak / 2**20,
+                reference_s=reference)
     print(f"  {variant:7s} runs={runs:5d} days={days:4d} workers={workers}: {wall:7.1f} s, "
-          f"peak {peak / 2**20:7.0f} MB", flush=True)
+          f"peak {peak / 2**20:7.0f} MB (WolfSheep just before: {reference:.3f} s)", flush=True)
     return info
 
 

@@ -115,13 +115,24 @@ def garrison_defence_factor(garrison: float, per_1000: float, maximum: float) ->
     return 1.0 - min(maximum, per_1000 * garrison / 1000.0)
 
 
+def race_winner(clocks, weights) -> int | None:
+    """The winner of an exponential race: the index whose Exp(1) draw (``clocks``) divided by its (unnormalised)
+    weight is smallest, the first on a tie; None when no weight is positive. Same chances as an inverse-transform
+    draw, but when the weights change the same numbers keep the same winner unless the change concerns it (inverse
+    transform moves every item after a changed one): a device stays where it was laid when surveillance moves
+    others, the same convoy is ambushed when another's traffic changes (streams.py)."""
+    weights = np.asarray(weights, dtype=float)
+    if not (weights > 0).any():
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        times = np.asarray(clocks, dtype=float) / weights
+    times[~(weights > 0)] = np.inf
+    return int(np.argmin(times))
+
+
 def race(rng: np.random.Generator, weights: np.ndarray) -> int:
-    """An index drawn with the given (unnormalised) weights as the winner of an exponential race: each item gets an
-    Exp(1) draw divided by its weight and the smallest wins. Same chances as an inverse-transform draw, but when the
-    weights change the same numbers keep the same winner unless the change concerns it (inverse transform moves
-    every item after a changed one): a device stays where it was laid when surveillance moves others (streams.py)."""
-    with np.errstate(divide="ignore"):
-        return int(np.argmin(rng.exponential(size=len(weights)) / weights))
+    """An index drawn with the given weights (at least one positive), every item's Exp(1) draw from ``rng``."""
+    return race_winner(rng.exponential(size=len(weights)), weights)
 
 
 class Arrivals:

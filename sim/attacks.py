@@ -23,10 +23,12 @@ Air factor: ``air_support.air_support_factor`` (the share of casualties avoided 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.air_support import air_support_factor
-from sim.armed_group import camp_attack_weights, garrison_defence_factor, race
+from sim.armed_group import camp_attack_weights, garrison_defence_factor, race, race_winner
 from sim.incidents import at_camp, at_segment, clustered_deaths, poisson_count, thinned
 from sim.streams import entity_code
 
@@ -95,13 +97,9 @@ class Attacks:
         from its own block of ``decision`` (``streams.py``): a convoy that is on the road in both scenarios keeps
         its number, so the same convoy is ambushed unless the change concerns it or a closer rival. None when no
         candidate has weight."""
-        best, best_time = None, float("inf")
-        for index, (weight, block) in enumerate(candidates):
-            if weight > 0:
-                time = decision.generator(block).exponential() / weight
-                if time < best_time:
-                    best, best_time = index, time
-        return best
+        weights = [weight for weight, _ in candidates]
+        clocks = [decision.generator(block).exponential() if weight > 0 else math.inf for weight, block in candidates]
+        return race_winner(clocks, weights)
 
     def _target_camp(self, group, rng, prefer_small: bool):
         """The camp attacked: an exponential race over every camp of the theatre (weight 0 for those closed, empty or

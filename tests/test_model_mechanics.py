@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.armed_group import Arrivals, camp_attack_weights, emplacement_plan, garrison_defence_factor, race
+from sim.armed_group import (Arrivals, camp_attack_weights, emplacement_plan, garrison_defence_factor, race,
+                             race_winner)
 from sim.convoy import meet_probability_for, segment_start_days
 from sim.ied import (IedField, IedParams, detection_probability, detonation_casualty_means, lifetimes_days,
                      meet_probability)
@@ -208,6 +209,14 @@ def test_a_race_picks_with_the_weights_and_keeps_its_winner_when_others_change()
         moved += after != before
     assert kept == sum(race(np.random.default_rng(seed), weights) != 3 for seed in range(500))
     assert 0 < moved < 500 * 0.7 * 0.9
+
+
+def test_a_race_is_won_by_the_smallest_clock_over_weight_and_never_by_a_weightless_candidate():
+    assert race_winner([2.0, 1.0, 3.0], [1.0, 1.0, 4.0]) == 2        # 3 / 4 beats 1 / 1
+    assert race_winner([1.0, 2.0], [1.0, 2.0]) == 0                  # a tie goes to the first
+    assert race_winner([1e-9, 5.0], [0.0, 1.0]) == 1                 # weight 0 never wins, however small its clock
+    assert race_winner([0.5, 0.5], [0.0, 0.0]) is None
+    assert race_winner([], []) is None
 
 
 def test_arrivals_at_double_the_rate_bring_the_same_events_in_half_the_time():

@@ -7,16 +7,12 @@ import pandas as pd
 import pytest
 
 from sim.incidents import INCIDENT_COLUMNS
-from sim.scenario import load_scenario
-from sim.simulation import PeacekeepingModel
+from speed_fixtures import base_model
 
 
 @pytest.fixture
 def model():
-    m = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=1)
-    for _ in range(60):
-        m.day_step()
-    return m
+    return base_model(seed=1, days=60)
 
 
 def fresh_cover(air):

@@ -1,25 +1,18 @@
 """Second round of speed work on camps and convoys: the shortcuts give what the plain computations give."""
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from sim.convoy import CodeFamily
-from sim.scenario import Scenario, load_scenario
-from sim.simulation import PeacekeepingModel
 from sim.streams import entity_code
+from speed_fixtures import base_model
 
 
 @pytest.fixture(scope="module")
 def model():
-    base = load_scenario("scenarios/base.yaml")
-    data = base.model_dump(mode="python")
-    data["start"], data["end"] = date(2016, 1, 1), date(2016, 12, 31)
-    model = PeacekeepingModel(scenario=Scenario.model_validate(data), seed=4)
-    for _ in range(40):
-        model.step()
-    return model
+    return base_model(seed=4, days=40, year=2016)
 
 
 def _routine_until(camp) -> float:

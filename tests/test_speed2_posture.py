@@ -10,14 +10,12 @@ from sim.patrol import PatrolNetwork, coverage_share, effort_factor
 from sim.posture import movement_factor
 from sim.scenario import load_scenario
 from sim.simulation import PeacekeepingModel
+from speed_fixtures import base_model
 
 
 @pytest.fixture(scope="module")
 def model():
-    m = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=3)
-    for _ in range(30):
-        m.day_step()
-    return m
+    return base_model(seed=3, days=30)
 
 
 def fresh_camp_factor(posture):

@@ -1,24 +1,15 @@
 """The caches of camps, convoys and roads (speed work) stay in step with what they are computed from."""
 
-from datetime import date
-
 import numpy as np
 import pytest
 
 from sim.roads import km_between
-from sim.scenario import Scenario, load_scenario
-from sim.simulation import PeacekeepingModel
+from speed_fixtures import base_model
 
 
 @pytest.fixture(scope="module")
 def model():
-    base = load_scenario("scenarios/base.yaml")
-    data = base.model_dump(mode="python")
-    data["start"], data["end"] = date(2016, 1, 1), date(2016, 12, 31)
-    model = PeacekeepingModel(scenario=Scenario.model_validate(data), seed=4)
-    while not any(c.kind == "resupply" for c in model.logistics.convoys):
-        model.step()
-    return model
+    return base_model(seed=4, year=2016, until=lambda m: any(c.kind == "resupply" for c in m.logistics.convoys))
 
 
 def _camp_with_hub(model):

@@ -5,16 +5,12 @@ import pytest
 
 from sim.patrol import coverage_share, effort_factor
 from sim.posture import movement_factor
-from sim.scenario import load_scenario
-from sim.simulation import PeacekeepingModel
+from speed_fixtures import base_model
 
 
 @pytest.fixture
 def model():
-    m = PeacekeepingModel(scenario=load_scenario("scenarios/base.yaml"), seed=1)
-    for _ in range(60):
-        m.day_step()
-    return m
+    return base_model(seed=1, days=60)
 
 
 def fresh_route(posture, route):

@@ -19,7 +19,6 @@ MINUSMA's.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from bisect import bisect_left
 
@@ -30,6 +29,7 @@ from sim.ied import detection_probability, detonation
 from sim.incidents import at_segment
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
+from sim.streams import CodeFamily
 
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
 
@@ -109,23 +109,6 @@ def segment_start_days(lengths_km: np.ndarray, speeds_km_per_day: np.ndarray) ->
     """When each segment of a route is entered (days from departure) and the route's total time in days."""
     days = lengths_km / speeds_km_per_day
     return np.concatenate(([0.0], np.cumsum(days)[:-1])), float(days.sum())
-
-
-class CodeFamily:
-    """``streams.entity_code(*parts, *more)`` for the many entities that share the leading ``parts`` (the convoys
-    of one move, the passages of one convoy): the shared text is hashed once and each code hashes only its own
-    part. Same codes as ``entity_code`` (tests/test_speed2_camps.py), and none of these codes, each asked for once,
-    fills its memo."""
-
-    __slots__ = ("_hash",)
-
-    def __init__(self, *parts):
-        self._hash = hashlib.blake2b(("\x1f".join(map(str, parts)) + "\x1f").encode("utf-8"), digest_size=8)
-
-    def __call__(self, *more) -> int:
-        h = self._hash.copy()
-        h.update("\x1f".join(map(str, more)).encode("utf-8"))
-        return int.from_bytes(h.digest(), "little") >> 1
 
 
 def meet_probability_for(vehicles: int, per_vehicle: float) -> float:

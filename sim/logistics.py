@@ -26,11 +26,11 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from sim.convoy import CodeFamily, Convoy, segment_start_days
+from sim.convoy import Convoy, segment_start_days
 from sim.parameters import StrictModel, param
 from sim.results import Result
 from sim.roads import speed_km_per_day
-from sim.streams import entity_code
+from sim.streams import CodeFamily, entity_code
 
 RESULTS = (
     Result("air_resupply_t", "tonnes", "Supplies flown in", "Supplies flown to camps whose road resupply was blocked."),

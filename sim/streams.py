@@ -69,8 +69,29 @@ def decision_code(name: str) -> int:
 def entity_code(*parts) -> int:
     """A stable 63-bit code for an entity described by ``parts`` (names, days, ranks), e.g.
     ``entity_code("resupply", "Gao", "Kidal", 812, 0)`` for the first resupply convoy Gao-Kidal of day 812."""
-    text = "\x1f".join(map(str, parts)).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
+    return _code(hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8))
+
+
+def _code(digest) -> int:
+    """The 63-bit code of a hash of an entity's text (``entity_code``, ``CodeFamily``)."""
+    return int.from_bytes(digest.digest(), "little") >> 1
+
+
+class CodeFamily:
+    """``entity_code(*parts, *more)`` for the many entities that share the leading ``parts`` (the convoys of one
+    move, the passages of one convoy): the shared text is hashed once and each code hashes only its own part. Same
+    codes as ``entity_code`` (tests/test_speed2_camps.py), and none of these codes, each asked for once, fills its
+    memo."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, *parts):
+        self._hash = hashlib.blake2b(("\x1f".join(map(str, parts)) + "\x1f").encode("utf-8"), digest_size=8)
+
+    def __call__(self, *more) -> int:
+        h = self._hash.copy()
+        h.update("\x1f".join(map(str, more)).encode("utf-8"))
+        return _code(h)
 
 
 class Decision:

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from sim.convoy import CodeFamily
-from sim.streams import entity_code
+from sim.streams import CodeFamily, entity_code
 from speed_fixtures import base_model
 
 

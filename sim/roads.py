@@ -125,10 +125,6 @@ class RoadNetwork:
             known = self._parts[key] = (segments, float(self.length_km[segments].sum()))
         return known
 
-    def part_km(self, origin: str, destination: str, first: int, last: int) -> float:
-        """Km of segments ``first`` to ``last - 1`` of the route (``part``)."""
-        return self.part(origin, destination, first, last)[1]
-
     def connected(self, origin: str, destination: str) -> bool:
         """Whether a road joins two places. Asked for every convoy, so the graph's components are found once."""
         if self._component is None:

@@ -51,7 +51,9 @@ def test_road_caches_match_the_arrays(model):
     route = roads.route("Gao", "Kidal")
     assert roads.route_km("Gao", "Kidal") == float(roads.length_km[route].sum())
     for first, last in ((0, 3), (2, 12), (0, len(route))):
-        assert roads.part_km("Gao", "Kidal", first, last) == float(roads.length_km[route[first:last]].sum())
+        segments, km = roads.part("Gao", "Kidal", first, last)
+        assert np.array_equal(segments, route[first:last])
+        assert km == float(roads.length_km[route[first:last]].sum())
 
 
 def test_km_between_points_is_the_array_formula():

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.air_support import AirProviderParams
+from sim.air_provider import AirProviderParams
 from sim.armed_group import ArmedGroupParams
 from sim.scenario.messages import did_you_mean, normalise_loc
 from sim.scenario.schema import Scenario

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
-from sim.air_support import AirProviderParams, AirSupportParams
+from sim.air_provider import AirProviderParams
+from sim.air_support import AirSupportParams
 from sim.armed_group import ArmedGroupParams
 from sim.camp import CampParams
 from sim.contingent import ContingentParams

@@ -31,6 +31,20 @@ def test_poisson_ppf_is_scipy_stats(mu):
         assert same(poisson_ppf(q, mu), stats.poisson.ppf(q, mu)), (q, mu)
 
 
+@pytest.mark.parametrize("mu", [1e-6, 0.4, 2.75, 9.0, 29.9, 30.0, 30.5])
+def test_poisson_ppf_is_scipy_stats_at_and_around_each_step(mu):
+    """Below 30 the quantile is found by walking up the distribution function: q exactly at a step, a bit either
+    side of it, and at the distance where the walk hands over to scipy's own formula give scipy's numbers."""
+    from scipy import special
+    for k in range(int(mu) + 12):
+        step = float(special.pdtr(k, mu))
+        for q in (step, np.nextafter(step, 0), np.nextafter(step, 1), step - 1e-6, step + 1e-6, step - 2e-6,
+                  step + 2e-6, step - 1e-9, step + 1e-9):
+            assert same(poisson_ppf(q, mu), stats.poisson.ppf(q, mu)), (q, mu, k)
+    for q in np.random.default_rng(11).random(2000):
+        assert same(poisson_ppf(q, mu), stats.poisson.ppf(q, mu)), (q, mu)
+
+
 @pytest.mark.filterwarnings("ignore:Error in function boost:RuntimeWarning")   # as scipy.stats, at extreme edges
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 8, 40, 1000, np.int64(5), 3.0, 2.5, -1, math.inf, math.nan])
 @pytest.mark.parametrize("p", [0.0, 1e-12, 0.04, 0.1854, 0.5, 0.6, 0.999, 1.0, 1.2, -0.1, math.nan])

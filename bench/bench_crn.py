@@ -8,7 +8,8 @@ given replications, then, for each counterfactual against its baseline, compares
 interval of the whole-run difference (per year) with the unpaired (Welch) interval on the same runs, for hostile
 deaths and wounded. ``narrower`` = 1 - paired width / Welch width: 0.7 means the paired interval is 70% narrower.
 With 100 replications that figure is itself uncertain (a few large incidents weigh a lot): the table gives its 90%
-bootstrap interval over replications (1,000 resamples of the pairs).
+bootstrap interval over replications (1,000 resamples of the pairs); the measurement of record in
+docs/performance.md uses ``--replications 300`` (about 50 minutes on 2 cores).
 The counterfactuals that change one subsystem are marked: for them the paired interval should be at least 70%
 narrower (issue 10's goal). Results go to docs/performance.md by hand (with date and machine).
 """
@@ -93,7 +94,7 @@ def main() -> None:
     for scenario, baseline, metric, diff, paired, welch, narrowing, low, high in rows:
         mark = " (one subsystem)" if scenario in ONE_SUBSYSTEM else ""
         print(f"| `{scenario}`{mark} | `{baseline}` | {metric} | {diff:+.2f} | {paired:.2f} | {welch:.2f} | "
-              f"{narrowing:.0%} | {low:.0%}-{high:.0%} |")
+              f"{narrowing:.1%} | {low:.0%}-{high:.0%} |")
 
 
 if __name__ == "__main__":

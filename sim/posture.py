@@ -205,8 +205,9 @@ class Posture:
             self._may_exceed_one = bool((self._terms[3] < 0).any())
             self._area_cover_of = cover_key
         # movement_factor(losses, density, _area_cover, params, restriction), the same operations in the same order
+        # (ndarray.dot: the matrix-vector kernel matmul calls, without its ufunc overhead)
         density = self._density
-        np.matmul(self._area_km, self.ied_events, out=density)
+        self._area_km.dot(self.ied_events, out=density)
         np.divide(density, self._area_total, out=density)
         np.multiply(density, self._hundred, out=density)
         cut = self._cut

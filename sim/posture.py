@@ -86,11 +86,23 @@ class PostureParams(StrictModel):
         source="assumption: route-clearance packages move at walking pace over threatened stretches; prior 0-0.5")
 
 
+def _lower(a, b):
+    """min(a, b) on two numbers (the same result, a unless b < a), without the builtin's argument parsing: a
+    fifth of its time (Python 3.12)."""
+    return b if b < a else a
+
+
+def _higher(a, b):
+    """max(a, b) on two numbers (a unless b > a), as ``_lower``."""
+    return b if b > a else a
+
+
 def movement_factor(losses, ied_per_100km, cover, p: PostureParams, restriction: float = 1.0):
     """The movement factor m (module docstring) for given losses, IED density and casevac cover: numbers, or numpy
     arrays with one value per camp (the same formula either way)."""
-    # builtin min and max are twenty times faster than numpy's on plain floats (route factors are scalars)
-    low, high = (np.minimum, np.maximum) if isinstance(losses, np.ndarray) else (min, max)
+    # on plain floats (route factors are scalars), plain comparisons: numpy's minimum and maximum cost twenty times
+    # more, the builtin min and max five times more
+    low, high = (np.minimum, np.maximum) if isinstance(losses, np.ndarray) else (_lower, _higher)
     m = (1.0 - p.loss_sensitivity * low(1.0, losses / p.loss_reference_casualties)
          - p.ied_sensitivity * low(1.0, ied_per_100km / p.ied_reference_per_100km)
          - p.casevac_sensitivity * (1.0 - cover))
@@ -247,7 +259,7 @@ class Posture:
     def route_speed_and_cover(self, route: np.ndarray) -> tuple[float, float]:
         """A departing convoy's speed multiplier on a route under IED threat, and the route's casevac cover."""
         density, cover = self._density_and_cover(route)
-        return 1.0 - self.params.threat_slowdown * min(1.0, density / self.params.ied_reference_per_100km), cover
+        return 1.0 - self.params.threat_slowdown * _lower(1.0, density / self.params.ied_reference_per_100km), cover
 
     def record_day(self, open_mask: np.ndarray) -> None:
         # the mean as numpy's mean computes it (sum, then / count), without its Python overhead

@@ -243,7 +243,8 @@ class Posture:
         if route is None:
             route = self._routes[key] = _Route(self.model.roads.length_km[segments])
         if route.density_of != self._version:
-            route.density = float(self.ied_events[segments].sum()) / route.km * 100.0
+            # the sum as ndarray.sum computes it (add.reduce), without its Python wrapper
+            route.density = float(np.add.reduce(self.ied_events[segments])) / route.km * 100.0
             route.density_of = self._version
         if route.cover_of != self._cover_version:
             route.cover = float(self.cover[segments] @ route.length) / route.km

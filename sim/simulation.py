@@ -80,6 +80,7 @@ class PeacekeepingModel(mesa.Model):
         self.passes_today = np.zeros(self.roads.n)
         self.own_memory = math.exp(-1.0 / p.air_support.surveillance_priority_memory_days)
         self.host_state = HostState(self, p.host_state)
+        self.camp_levels_stale = True        # set by a camp whose open flag or garrison changes (_record_day)
         self._build_camps()
         self.air = AirSupport(self, p.air_support, self.theatre, self.roads)
         self.patrols = PatrolNetwork(self, p.patrols)
@@ -102,9 +103,11 @@ class PeacekeepingModel(mesa.Model):
         self.incidents = Incidents(self, log=p.outputs.incidents)
         self._schedule_events()
         self._open_changes = self._open_change_days()
-        self._open_flags: list[bool] = []                # the camps' open flags of the last recorded day...
+        # The camps' open flags and personnel of the last recorded day, recomputed when camp_levels_stale:
+        self._open_flags: list[bool] = []                # the flags...
         self._open_mask = np.zeros(0, dtype=bool)         # ...as an array (rebuilt when a flag changes)
-        self._open_camps: list[Camp] = []                 # ...and the camps open then
+        self._open_camps: list[Camp] = []                 # ...the camps open
+        self._personnel = 0.0                             # ...and the people in them
         self.datacollector = None
         if collect_daily_reporters:
             self.datacollector = mesa.DataCollector(model_reporters={
@@ -258,13 +261,16 @@ class PeacekeepingModel(mesa.Model):
     def _record_day(self) -> None:
         self.traffic_memory.learn(self.passes_today)
         record = self.recorder
-        open_flags = [c.open for c in self.camps]
-        if open_flags != self._open_flags:
-            self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
-            self._open_camps = [c for c in self.camps if c.open]
+        if self.camp_levels_stale:
+            self.camp_levels_stale = False
+            open_flags = [c.open for c in self.camps]
+            if open_flags != self._open_flags:
+                self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
+                self._open_camps = [c for c in self.camps if c.open]
+            self._personnel = sum([c.persons for c in self._open_camps])
         record.set("ieds_emplaced", self.ieds.emplaced)
         record.set("open_camps", len(self._open_camps))
-        record.set("personnel_in_theatre", sum([c.persons for c in self._open_camps]))
+        record.set("personnel_in_theatre", self._personnel)
         self.logistics.record_day()
         self.host_state.record_day()
         self.posture.record_day(self._open_mask)

@@ -228,7 +228,9 @@ class Convoy(mesa.Agent):
         a device is drawn in the block of (this convoy, direction, i, the device), and each device met draws from its own
         block (``IedField.outcome``) whether it is found and, if not, what it does. A convoy held a day longer in one
         scenario, or a device found here that went off there, leaves the luck of the convoy's later legs and of
-        every other device unchanged."""
+        every other device unchanged. The day's stretch is driven before its incidents are resolved: a convoy that
+        turns back after one of them meets the rest of the stretch going out (the direction is read once, before
+        the loop; ``turn_back`` then reverses the road driven, today's stretch included)."""
         m = self.model
         p, c = m.params.ieds, m.params.convoys
         p_meet = meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle)

@@ -179,6 +179,7 @@ class PatrolNetwork:
         self.ied_draws = model.streams.decision("patrols.ied")
         # a patrol vehicle's chance of meeting one device on a pass (fixed parameters)
         self._encounter = model.params.ieds.encounter_probability_per_vehicle * p.ied_exposure_factor
+        self._vehicles = np.array(float(p.vehicles_per_patrol))        # vehicles_per_patrol as a 0-d array (see _ONE)
         # persons of open camps (0 if closed), and the patrols they send at full tempo (persons / 1000 x rate):
         # refreshed when a camp's persons or open state differ from yesterday's (garrison changes, openings, closings)
         self._persons: list[float] = []
@@ -197,7 +198,7 @@ class PatrolNetwork:
 
     def passes(self, patrol_km: np.ndarray) -> np.ndarray:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
-        return (patrol_km @ self.share) / self.length_km
+        return np.dot(patrol_km, self.share) / self.length_km         # np.dot: the BLAS gemv of @, less overhead
 
     def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
         """``coverage_share`` of the year's hotspots at the camps' patrol-km and reach (at most patrol_reach_km:
@@ -222,7 +223,7 @@ class PatrolNetwork:
             covered = np.maximum(efforts[rows[0]], efforts[rows[1]])
         else:
             covered = np.maximum.reduce(efforts[near.index], axis=0)
-        return float(np.dot(covered, near.weights) / near.total)         # the ddot of covered @ weights, less overhead
+        return float(covered.dot(near.weights) / near.total)             # the ddot of covered @ weights, less overhead
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
@@ -264,7 +265,7 @@ class PatrolNetwork:
         segs = [s for s in m.ieds.occupied() if passes[s] > 0]         # patrolled segments with devices on them
         if not segs:
             return
-        p_meet = meet_probability(self._encounter, passes[segs] * p.patrols.vehicles_per_patrol).tolist()
+        p_meet = meet_probability(self._encounter, passes.take(segs) * self._vehicles).tolist()
         # Who patrols each segment, and the chance a device met there is found: computed once, when the first
         # device is met (on most days none is).
         by_camp = detect = None

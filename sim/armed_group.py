@@ -122,12 +122,15 @@ def race_winner(clocks, weights) -> int | None:
     transform moves every item after a changed one): a device stays where it was laid when surveillance moves
     others, the same convoy is ambushed when another's traffic changes (streams.py)."""
     weights = np.asarray(weights, dtype=float)
-    if not (weights > 0).any():
+    positive = weights > 0
+    n_positive = np.count_nonzero(positive)
+    if n_positive == 0:
         return None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        times = np.asarray(clocks, dtype=float) / weights
-    times[~(weights > 0)] = np.inf
-    return int(np.argmin(times))
+    if n_positive == len(weights):                       # most races: no weightless candidate to leave out
+        return int((np.asarray(clocks, dtype=float) / weights).argmin())
+    times = np.full(len(weights), np.inf)
+    np.divide(clocks, weights, out=times, where=positive)
+    return int(times.argmin())
 
 
 def race(rng: np.random.Generator, weights: np.ndarray) -> int:
@@ -180,10 +183,12 @@ class ArmedGroup(mesa.Agent):
         self.traffic = np.zeros(len(segments))
         self.memory = math.exp(-1.0 / spec.traffic_memory_days)
         self.daily_growth = (1.0 + spec.capacity_growth_per_year) ** (1.0 / DAYS_PER_YEAR)
-        # daily rates at effort 1 (the spec is frozen): rate x effort is the same product as before
+        # rates at effort 1, daily or per 1,000 km (the spec is frozen): rate x effort is the same product as before
         self._ieds_per_day = spec.ieds_per_week / DAYS_PER_WEEK
         self._fire_per_day = spec.indirect_fire_per_month / DAYS_PER_MONTH
         self._assaults_per_day = spec.complex_attacks_per_year / DAYS_PER_YEAR
+        self._ambushes_per_convoy_km = spec.ambushes_per_1000_convoy_km
+        self._ambushes_per_patrol_km = spec.ambushes_per_1000_patrol_km
         self._acting_from = spec.active_from or date.min
         weights = spec.sector_weights
         self.segment_weight = np.array([weights.get(sec, 1.0) for sec in model.roads.sector[segments]], dtype=float)
@@ -242,13 +247,13 @@ class ArmedGroup(mesa.Agent):
         k-th event block (``streams.py``). In a scenario that watches other roads, the same devices therefore come
         on the same days and, unless the change concerns them, to the same places (``race``); the deterred ones
         are left out, instead of every later device moving in time."""
-        s = self.spec
-        intended = self._ieds_per_day * self.effort
+        intended = self._ieds_per_day * (self.capacity * self.share_against_minusma)    # rate x effort
         if intended <= 0 or len(self.segments) == 0:
             return NO_DEVICES, NO_DEVICES, []
         candidates = self.ied_arrivals.today(intended)
         if candidates == 0:                                   # most days: no plan needed (it draws nothing)
             return NO_DEVICES, NO_DEVICES, []
+        s = self.spec
         laid_share, q = emplacement_plan(
             self.traffic, prior=s.traffic_prior, preference=s.traffic_preference,
             surveillance=air.surveillance[self.segments], deterrence=s.surveillance_deterrence,
@@ -278,9 +283,8 @@ class ArmedGroup(mesa.Agent):
 
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""
-        s = self.spec
-        rate = (convoy_km * s.ambushes_per_1000_convoy_km + patrol_km * s.ambushes_per_1000_patrol_km) / 1000.0
-        self.ambushes_today = self.ambush_arrivals.today(rate * self.effort)
+        rate = (convoy_km * self._ambushes_per_convoy_km + patrol_km * self._ambushes_per_patrol_km) / 1000.0
+        self.ambushes_today = self.ambush_arrivals.today(rate * (self.capacity * self.share_against_minusma))
 
     def end_day(self) -> None:
         self.capacity *= self.daily_growth

@@ -138,7 +138,10 @@ class Camp(mesa.Agent):
 
     def refresh_open(self) -> None:
         """Open today: between its opening and closing dates, and not closed yet (set each morning)."""
-        self.open = self.opens <= self.model.today <= self.closes and not self.finished
+        is_open = self.opens <= self.model.today <= self.closes and not self.finished
+        if is_open != self.open:
+            self.open = is_open
+            self.model.camp_levels_stale = True
 
     def is_open(self) -> bool:
         return self.open
@@ -158,6 +161,7 @@ class Camp(mesa.Agent):
         self._draw_names = [c for c, n in troops.items() if n > 0]
         self._draw_cumulative = list(accumulate(troops[c] for c in self._draw_names))
         self.persons = float(sum(troops.values()))
+        self.model.camp_levels_stale = True
         self.training = (sum(n * self.model.profile(c).counter_ied_training for c, n in troops.items()) / self.persons
                          if self.persons > 0 else 0.0)
         p = self.model.params.camps
@@ -308,9 +312,11 @@ class Camp(mesa.Agent):
         if self.model.today > self.closes:        # closed before the simulated period began
             self.finished = True
             self.open = False
+            self.model.camp_levels_stale = True
             return
         if self.withdrawal is None:
             self._start_withdrawal()
         self.withdrawal.close()
         self.finished = True
         self.open = False
+        self.model.camp_levels_stale = True

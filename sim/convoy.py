@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -29,6 +30,7 @@ from sim.ied import detection_probability, detonation
 from sim.incidents import at_segment
 from sim.parameters import StrictModel, param, share
 from sim.results import Result
+from sim.roads import basic_index
 from sim.streams import CodeFamily
 
 ASSUMPTION = "assumption (calibrated or varied in sensitivity analysis)"
@@ -116,18 +118,33 @@ def meet_probability_for(vehicles: int, per_vehicle: float) -> float:
     return 1.0 - (1.0 - per_vehicle) ** max(1, vehicles)
 
 
+@dataclass(slots=True)
+class Move:
+    """What every convoy of one road move (kind, origin, destination) shares, found at the move's first convoy."""
+
+    kind: str
+    origin: str
+    destination: str
+    route: np.ndarray              # road segments in travel order (roads.route)
+    codes: CodeFamily              # the n-th convoy's code: codes(n) = entity_code(kind, origin, destination, n)
+    planned_days: float            # transit at full speed in the dry season (the plan delays are measured against)
+    # (first, last) -> Convoy._part: the parts of the route that convoys drive in a day, the same day after day
+    # (filled as they are first driven; shared by the moves of every kind on the route: Logistics._route_parts)
+    parts: dict[tuple[int, int], tuple[np.ndarray, float, slice | np.ndarray, np.ndarray]]
+
+
 class Convoy(mesa.Agent):
     """One road move (see module docstring)."""
 
-    def __init__(self, model, *, number: int, key: int, kind: str, origin: str, destination: str, camp,
-                 route: np.ndarray, trucks: int, passengers: float, cargo_t: float, contingent: str, clearance: bool,
-                 contracted: bool):
+    def __init__(self, model, move: Move, *, number: int, key: int, camp, trucks: int, passengers: float,
+                 cargo_t: float, contingent: str, clearance: bool, contracted: bool):
         super().__init__(model)
         c = model.params.convoys
         self.number = number     # order of dispatch in this run (the convoy table's id)
         self.key = key           # what it is, as a stable code (streams.entity_code): its random numbers' block
-        self.kind, self.origin, self.destination, self.camp = kind, origin, destination, camp
-        self.route = route
+        self.kind, self.origin, self.destination, self.camp = move.kind, move.origin, move.destination, camp
+        self.route = route = move.route
+        self._parts = move.parts   # the parts of its route driven in a day (Move.parts; its own once turned back)
         self.trucks = trucks
         self.escorts = math.ceil(trucks * c.escort_vehicles_per_10_trucks / 10.0)
         self.vehicles = trucks + self.escorts
@@ -144,11 +161,12 @@ class Convoy(mesa.Agent):
         self.clearance = clearance
         speed, self.cover = model.posture.route_speed_and_cover(route)
         # _starts: start_days as a list, for bisect in the daily step (set with start_days)
-        self.start_days, self._starts, self.total_days = model.logistics.timetable(origin, destination, model.rainy,
-                                                                                   speed)
-        self.planned_days = model.logistics.timetable(origin, destination, False, 1.0)[2]
+        self.start_days, self._starts, self.total_days = model.logistics.timetable(move.origin, move.destination,
+                                                                                   model.rainy, speed)
+        self.planned_days = move.planned_days
         self.depart_day = model.day
         self.clock = 0.0
+        self._next = 0           # the first segment not yet entered: bisect_left(_starts, clock), kept by step
         self.held_days = 0.0
         self.attacked = False
         self.turned_back = False
@@ -175,25 +193,33 @@ class Convoy(mesa.Agent):
                 return
         else:
             moving = 1.0
-        first = bisect_left(self._starts, self.clock)
+        first = self._next
         self.clock += moving
-        last = bisect_left(self._starts, self.clock)
+        last = self._next = bisect_left(self._starts, self.clock, first)
         if last > first:
-            if self.turned_back:                           # part of its route, reversed
-                segs = self.route[first:last]
-                km = float(m.roads.length_km[segs].sum())
-            else:
-                segs, km = m.roads.part(self.origin, self.destination, first, last)
+            segs, km, index, ones = self._parts.get((first, last)) or self._part(first, last)
             self.today_segments = segs
             m.recorder.add("convoy_km", km)
-            m.passes_today[segs] += 1.0
-            on_road = m.ieds.count[segs]
-            if np.count_nonzero(on_road):                  # most days no device lies on the road driven
-                self._meet_ieds(first, segs, on_road)
+            m.passes_today[index] += ones                  # + 1.0 each, as an array: faster than the scalar
+            if m.ieds.emplaced:                            # most days no device lies on the road driven
+                on_road = m.ieds.count[index]              # a view for a run: read before any device is removed
+                if np.count_nonzero(on_road):
+                    self._meet_ieds(first, segs, on_road)
         else:
             self.today_segments = self.route[:0]
         if self.vehicles > 0 and self.clock >= self.total_days and self.held_days <= 0:
             self._arrive()
+
+    def _part(self, first: int, last: int) -> tuple[np.ndarray, float, slice | np.ndarray, np.ndarray]:
+        """Segments ``first`` to ``last - 1`` of its route, their km, ``basic_index`` of them and as many ones (a
+        pass each), remembered in ``_parts``."""
+        if self.turned_back:                               # part of its route, reversed
+            segs = self.route[first:last]
+            km = float(self.model.roads.length_km[segs].sum())
+        else:
+            segs, km = self.model.roads.part(self.origin, self.destination, first, last)
+        part = self._parts[(first, last)] = (segs, km, basic_index(segs), np.ones(len(segs)))
+        return part
 
     def _meet_ieds(self, first: int, segs: np.ndarray, on_road: np.ndarray) -> None:
         """Devices met on today's segments (``segs`` = ``route[first:...]``, with ``on_road`` devices on each).
@@ -202,7 +228,9 @@ class Convoy(mesa.Agent):
         a device is drawn in the block of (this convoy, direction, i, the device), and each device met draws from its own
         block (``IedField.outcome``) whether it is found and, if not, what it does. A convoy held a day longer in one
         scenario, or a device found here that went off there, leaves the luck of the convoy's later legs and of
-        every other device unchanged."""
+        every other device unchanged. The day's stretch is driven before its incidents are resolved: a convoy that
+        turns back after one of them meets the rest of the stretch going out (the direction is read once, before
+        the loop; ``turn_back`` then reverses the road driven, today's stretch included)."""
         m = self.model
         p, c = m.params.ieds, m.params.convoys
         p_meet = meet_probability_for(self.vehicles, p.encounter_probability_per_vehicle)
@@ -307,6 +335,8 @@ class Convoy(mesa.Agent):
         self._starts = self.start_days.tolist()
         self.total_days = float(durations.sum())
         self.clock = 0.0
+        self._next = 0
+        self._parts = {}
         self.model.recorder.add("convoys_turned_back", 1)
 
     def lose_vehicles(self, n: int, truck: bool = True) -> int:

@@ -90,9 +90,13 @@ def detection_probability(*, base: float, training: float, training_bonus: float
     return np.minimum(p, maximum)
 
 
+# 1 as a 0-d array: numpy subtracts an array from it faster than from a Python float (the same numbers)
+_ONE = np.array(1.0)
+
+
 def meet_probability(encounter_probability: float, passes):
     """Chance that one device on a segment is met after ``passes`` passes (fractional passes allowed)."""
-    return 1.0 - np.power(1.0 - encounter_probability, passes)
+    return _ONE - np.power(1.0 - encounter_probability, passes)
 
 
 def detonation_casualty_means(*, killed_mean: float, wounded_mean: float, protected: bool,
@@ -142,6 +146,7 @@ class IedField:
         self.count = np.zeros(n_segments, dtype=np.int64)
         self._emplaced = 0                                                    # count.sum(), kept as devices come and go
         self._on_segment: list[list[int]] = [[] for _ in range(n_segments)]   # device ids, oldest first
+        self._occupied: set[int] = set()                                      # segments with a device, kept as count
         self._segment: list[int] = []
         self._code: list[int] = []
         self._alive: list[bool] = []
@@ -156,6 +161,7 @@ class IedField:
             self._code.append(code)
             self._alive.append(True)
             self._on_segment[s].append(device)
+            self._occupied.add(s)
             self._expiring[day + life].append(device)
             self.count[s] += 1
             self._emplaced += 1
@@ -173,7 +179,10 @@ class IedField:
     def _remove(self, device: int) -> None:
         s = self._segment[device]
         self._alive[device] = False
-        self._on_segment[s].remove(device)
+        on_segment = self._on_segment[s]
+        on_segment.remove(device)
+        if not on_segment:
+            self._occupied.discard(s)
         self.count[s] -= 1
         self._emplaced -= 1
 
@@ -189,6 +198,10 @@ class IedField:
         for device in met:
             self._remove(device)
         return [self._code[device] for device in met]
+
+    def occupied(self) -> list[int]:
+        """The segments with devices on them, in increasing order (those where ``count`` is not 0)."""
+        return sorted(self._occupied)
 
     @property
     def emplaced(self) -> int:

@@ -26,7 +26,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from sim.convoy import Convoy, segment_start_days
+from sim.convoy import Convoy, Move, segment_start_days
 from sim.parameters import StrictModel, param
 from sim.results import Result
 from sim.roads import speed_km_per_day
@@ -99,8 +99,8 @@ class Logistics:
         self.ied_draws = model.streams.decision("convoys.ied")
         self.turn_back_draws = model.streams.decision("convoys.turn_back")
         self._sent: dict[tuple[str, str, str], int] = {}     # convoys sent so far per (kind, origin, destination)
-        # per (kind, origin, destination): its road route (None: no road) and its convoys' codes, both fixed
-        self._moves: dict[tuple[str, str, str], tuple[np.ndarray | None, CodeFamily]] = {}
+        self._moves: dict[tuple[str, str, str], Move | None] = {}    # (kind, origin, destination); None: no road
+        self._route_parts: dict[tuple[str, str], dict] = {}   # (origin, destination) -> its moves' Move.parts
         hubs = [h for h in model.params.camps.resupply_hubs if h in model.theatre.camps]
         self.trucks_free = {h: params.trucks_per_hub for h in hubs}
         self._trucks_back: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -156,14 +156,11 @@ class Logistics:
         return leg of a rotation); ``organic``: the camp's own vehicles carry the people (a closing camp's last
         convoy), no trucks needed. The caller checks capacity first (``hub_capacity``)."""
         m, c = self.model, self.model.params.convoys
-        move = (kind, origin, destination)
-        known = self._moves.get(move)
-        if known is None:
-            route = (m.roads.route(origin, destination)
-                     if m.roads.connected(origin, destination) and origin != destination else None)
-            known = self._moves[move] = (route, CodeFamily(*move))
-        route, code = known
-        if route is None:
+        key = (kind, origin, destination)
+        move = self._moves.get(key, False)
+        if move is False:
+            move = self._moves[key] = self._move(kind, origin, destination)
+        if move is None:
             return []
         trucks = max(1, math.ceil(cargo_t / c.tonnes_per_truck - 1e-9) + math.ceil(passengers / c.passengers_per_truck - 1e-9))
         per_convoy = max_trucks or c.max_trucks_per_convoy
@@ -171,17 +168,16 @@ class Logistics:
         # Draws and identities by what is sent, not by the day or a running count of everything (streams.py): the
         # n-th resupply convoy Gao-Kidal is the same convoy, with the same escort and luck, whatever else was sent
         # and if stocks made it leave a few days earlier or later.
-        first = self._sent.get(move, 0)
-        self._sent[move] = first + n_convoys
+        first = self._sent.get(key, 0)
+        self._sent[key] = first + n_convoys
         sent = []
         for i in range(n_convoys):
             share = 1.0 / n_convoys
             size = min(per_convoy, math.ceil(trucks * share))
             self._numbers += 1
-            key = code(first + i)                                 # entity_code(*move, first + i)
-            rng = self.dispatch_draws.event(key)                  # this convoy's escort, clearance and drivers
-            convoy = Convoy(m, number=self._numbers, key=key, kind=kind,
-                            origin=origin, destination=destination, camp=camp, route=route, trucks=size,
+            code = move.codes(first + i)                          # entity_code(*key, first + i)
+            rng = self.dispatch_draws.event(code)                 # this convoy's escort, clearance and drivers
+            convoy = Convoy(m, move, number=self._numbers, key=code, camp=camp, trucks=size,
                             passengers=passengers * share, cargo_t=cargo_t * share,
                             contingent=camp.pick_contingent(rng), clearance=bool(rng.random() < c.route_clearance_share),
                             contracted=kind == "resupply" and bool(rng.random() < c.contracted_share))
@@ -194,6 +190,15 @@ class Logistics:
         if fleet in self.dispatched_t:
             self.dispatched_t[fleet] += cargo_t
         return sent
+
+    def _move(self, kind: str, origin: str, destination: str) -> Move | None:
+        """A road move's route and what its convoys share (None when no road joins the two places)."""
+        roads = self.model.roads
+        if origin == destination or not roads.connected(origin, destination):
+            return None
+        return Move(kind, origin, destination, roads.route(origin, destination), CodeFamily(kind, origin, destination),
+                    self.timetable(origin, destination, False, 1.0)[2],
+                    self._route_parts.setdefault((origin, destination), {}))
 
     def timetable(self, origin: str, destination: str, rainy: bool,
                   speed_factor: float) -> tuple[np.ndarray, list[float], float]:

@@ -91,7 +91,12 @@ def effort_factor(patrol_km: np.ndarray, reference_km: float) -> np.ndarray:
 class _InReach:
     """A year's hotspots within ``reach_km`` of some camp (``hotspot``: their columns), each with the camps in reach
     of it in rows (``camp``, ``distance``; a hotspot with fewer such camps than the row count is padded with camp 0
-    at an infinite distance); ``covered`` holds the share covered of every hotspot, zero for those out of reach."""
+    at an infinite distance).
+
+    ``index[r, h]`` is the camp whose effort covers hotspot h through its row r candidate at the camps' reach last
+    ``follow``ed, or the number of camps (an effort slot held at 0) if that camp does not reach it or h has no
+    candidate. Patrol reach changes every day with the movement factor, but which hotspots a camp reaches only when it
+    crosses one of their distances: ``follow`` rebuilds ``index`` only then."""
 
     def __init__(self, distance: np.ndarray, weights: np.ndarray, total: float, reach_km: float):
         near = distance <= reach_km                                      # camps x hotspots
@@ -103,8 +108,30 @@ class _InReach:
             camps = np.flatnonzero(near[:, h])
             self.camp[:len(camps), j] = camps
             self.distance[:len(camps), j] = distance[camps, h]
-        self.covered = np.zeros(len(weights))
         self.weights, self.total = weights, total
+        self.none = len(distance)                                        # the index of the zero effort slot
+        self.index = np.full((rows, len(weights)), self.none, dtype=np.intp)
+        self.rows = list(self.index)
+        # each candidate camp's distances to its hotspots in reach, in increasing order
+        self._distances = [(c, sorted(distance[c, near[c]].tolist())) for c in range(len(distance)) if near[c].any()]
+        # (camp, lo, hi): ``index`` holds while each camp's reach r has lo <= r < hi (its nearest hotspot distances
+        # below and above r); None until the first ``follow``
+        self._bounds: list[tuple[int, float, float]] | None = None
+
+    def follow(self, reach_km: np.ndarray) -> None:
+        """Bring ``index`` up to date with the camps' reach ``reach_km``."""
+        reach = reach_km.tolist()
+        if self._bounds is not None:
+            for c, lo, hi in self._bounds:
+                if not lo <= reach[c] < hi:
+                    break
+            else:
+                return
+        within = self.distance <= reach_km[self.camp]
+        self.index[:, self.hotspot] = np.where(within, self.camp, self.none)
+        self._bounds = [(c, max([d for d in distances if d <= reach[c]], default=-np.inf),
+                         min([d for d in distances if d > reach[c]], default=np.inf))
+                        for c, distances in self._distances]
 
 
 class PatrolNetwork:
@@ -146,9 +173,13 @@ class PatrolNetwork:
         self.coverage_today = 0.0
         # year -> the hotspots within patrol_reach_km of some camp, and those camps (_InReach): fixed geometry
         self._in_reach: dict[int, _InReach] = {}
+        # today's effort by camp (effort_factor), then a last slot held at 0 for hotspots no camp covers (_InReach)
+        self._efforts = np.zeros(len(camps) + 1)
+        self._effort = self._efforts[:-1]
         self.ied_draws = model.streams.decision("patrols.ied")
         # a patrol vehicle's chance of meeting one device on a pass (fixed parameters)
         self._encounter = model.params.ieds.encounter_probability_per_vehicle * p.ied_exposure_factor
+        self._vehicles = np.array(float(p.vehicles_per_patrol))        # vehicles_per_patrol as a 0-d array (see _ONE)
         # persons of open camps (0 if closed), and the patrols they send at full tempo (persons / 1000 x rate):
         # refreshed when a camp's persons or open state differ from yesterday's (garrison changes, openings, closings)
         self._persons: list[float] = []
@@ -167,29 +198,32 @@ class PatrolNetwork:
 
     def passes(self, patrol_km: np.ndarray) -> np.ndarray:
         """Patrol passes per segment (fractional): km driven on the segment / its length."""
-        return (patrol_km @ self.share) / self.length_km
+        return np.dot(patrol_km, self.share) / self.length_km         # np.dot: the BLAS gemv of @, less overhead
 
     def coverage(self, year: int, patrol_km: np.ndarray, reach_km: np.ndarray) -> float:
         """``coverage_share`` of the year's hotspots at the camps' patrol-km and reach (at most patrol_reach_km:
         the movement factor is at most 1), from the few hotspots in reach of some camp: the others are covered by
-        no camp, and the same weighted sum is taken over all of them."""
+        no camp, and the same weighted sum is taken over all of them. Each hotspot's share covered is the effort of
+        its best candidate camp that reaches it, or 0: picked from the efforts by ``_InReach.index``."""
         near = self._in_reach.get(year)
         if near is None:
             near = self._in_reach[year] = _InReach(*self.hotspots_for(year), self.params.patrol_reach_km)
         if near.total <= 0 or near.distance.size == 0:
             return 0.0
-        effort = effort_factor(patrol_km, self._reference)
-        # within x effort of each candidate camp, as coverage_share takes it
-        values = (near.distance <= reach_km[near.camp]) * effort[near.camp]
-        # the best camp per hotspot: one or two rows in the theatre, where a row, or np.maximum of the two, costs
+        near.follow(reach_km)
+        effort, efforts = self._effort, self._efforts
+        np.divide(patrol_km, self._reference, out=effort)              # effort_factor, in place
+        np.minimum(effort, _ONE, out=effort)
+        rows = near.rows
+        # the best candidate per hotspot: one or two rows in the theatre, where a row, or np.maximum of the two, costs
         # less than a reduction down the columns
-        if len(values) == 1:
-            near.covered[near.hotspot] = values[0]
-        elif len(values) == 2:
-            near.covered[near.hotspot] = np.maximum(values[0], values[1])
+        if len(rows) == 1:
+            covered = efforts[rows[0]]
+        elif len(rows) == 2:
+            covered = np.maximum(efforts[rows[0]], efforts[rows[1]])
         else:
-            near.covered[near.hotspot] = np.maximum.reduce(values, axis=0)
-        return float(np.dot(near.covered, near.weights) / near.total)     # the ddot of covered @ weights, less overhead
+            covered = np.maximum.reduce(efforts[near.index], axis=0)
+        return float(covered.dot(near.weights) / near.total)             # the ddot of covered @ weights, less overhead
 
     def camp_surveillance(self, camp_index: int, surveillance: np.ndarray) -> float:
         """Mean air surveillance over the segments near a camp (deters attacks on it)."""
@@ -218,8 +252,8 @@ class PatrolNetwork:
         else:
             passes = np.zeros(m.roads.n)
         # Coverage is only reported (recorder, and the daily data collector if any): not computed in an unrecorded
-        # warm-up, else recomputed every day (the movement factor, hence patrol effort and reach, changes on almost
-        # every day).
+        # warm-up, else recomputed every day (the movement factor, hence patrol effort, changes on almost every day;
+        # which hotspots a camp's patrols reach changes on few, _InReach.follow).
         if m.recording or m.datacollector is not None:
             self.coverage_today = self.coverage(m.year, km, self._reach * factor)
             m.recorder.set("coverage", self.coverage_today)
@@ -228,16 +262,15 @@ class PatrolNetwork:
     def _meet_ieds(self, patrol_km: np.ndarray, passes: np.ndarray) -> None:
         """Patrol passes near camps meet devices; each outcome is attributed to a camp by its share of the passes."""
         m, p = self.model, self.model.params
-        segs = m.ieds.count.nonzero()[0]
-        segs = segs[passes[segs] > 0]                                   # patrolled segments with devices on them
-        if len(segs) == 0:
+        segs = [s for s in m.ieds.occupied() if passes[s] > 0]         # patrolled segments with devices on them
+        if not segs:
             return
-        p_meet = meet_probability(self._encounter, passes[segs] * p.patrols.vehicles_per_patrol).tolist()
+        p_meet = meet_probability(self._encounter, passes.take(segs) * self._vehicles).tolist()
         # Who patrols each segment, and the chance a device met there is found: computed once, when the first
         # device is met (on most days none is).
         by_camp = detect = None
         record = m.recorder
-        for i, s in enumerate(segs.tolist()):
+        for i, s in enumerate(segs):
             # Each segment its own luck today (streams.py): which other segments were patrolled, which differs
             # between scenarios as the posture moves, does not change what is met here.
             devices = m.ieds.meet_on(s, p_meet[i],
@@ -275,7 +308,7 @@ class PatrolNetwork:
             code = self._device_codes[(segment, device)] = entity_code(segment, device)
         return code
 
-    def _detection(self, segs: np.ndarray, by_camp: np.ndarray) -> list[float]:
+    def _detection(self, segs: list[int], by_camp: np.ndarray) -> list[float]:
         """Chance that a device met on each of ``segs`` is found: the patrols' training there (weighted by camp
         patrol-km ``by_camp``) and the segment's air surveillance."""
         m, p = self.model, self.model.params

@@ -86,11 +86,23 @@ class PostureParams(StrictModel):
         source="assumption: route-clearance packages move at walking pace over threatened stretches; prior 0-0.5")
 
 
+def _lower(a, b):
+    """min(a, b) on two numbers (the same result, a unless b < a), without the builtin's argument parsing: a
+    fifth of its time (Python 3.12)."""
+    return b if b < a else a
+
+
+def _higher(a, b):
+    """max(a, b) on two numbers (a unless b > a), as ``_lower``."""
+    return b if b > a else a
+
+
 def movement_factor(losses, ied_per_100km, cover, p: PostureParams, restriction: float = 1.0):
     """The movement factor m (module docstring) for given losses, IED density and casevac cover: numbers, or numpy
     arrays with one value per camp (the same formula either way)."""
-    # builtin min and max are twenty times faster than numpy's on plain floats (route factors are scalars)
-    low, high = (np.minimum, np.maximum) if isinstance(losses, np.ndarray) else (min, max)
+    # on plain floats (route factors are scalars), plain comparisons: numpy's minimum and maximum cost twenty times
+    # more, the builtin min and max five times more
+    low, high = (np.minimum, np.maximum) if isinstance(losses, np.ndarray) else (_lower, _higher)
     m = (1.0 - p.loss_sensitivity * low(1.0, losses / p.loss_reference_casualties)
          - p.ied_sensitivity * low(1.0, ied_per_100km / p.ied_reference_per_100km)
          - p.casevac_sensitivity * (1.0 - cover))
@@ -205,8 +217,9 @@ class Posture:
             self._may_exceed_one = bool((self._terms[3] < 0).any())
             self._area_cover_of = cover_key
         # movement_factor(losses, density, _area_cover, params, restriction), the same operations in the same order
+        # (ndarray.dot: the matrix-vector kernel matmul calls, without its ufunc overhead)
         density = self._density
-        np.matmul(self._area_km, self.ied_events, out=density)
+        self._area_km.dot(self.ied_events, out=density)
         np.divide(density, self._area_total, out=density)
         np.multiply(density, self._hundred, out=density)
         cut = self._cut
@@ -230,7 +243,8 @@ class Posture:
         if route is None:
             route = self._routes[key] = _Route(self.model.roads.length_km[segments])
         if route.density_of != self._version:
-            route.density = float(self.ied_events[segments].sum()) / route.km * 100.0
+            # the sum as ndarray.sum computes it (add.reduce), without its Python wrapper
+            route.density = float(np.add.reduce(self.ied_events[segments])) / route.km * 100.0
             route.density_of = self._version
         if route.cover_of != self._cover_version:
             route.cover = float(self.cover[segments] @ route.length) / route.km
@@ -246,7 +260,7 @@ class Posture:
     def route_speed_and_cover(self, route: np.ndarray) -> tuple[float, float]:
         """A departing convoy's speed multiplier on a route under IED threat, and the route's casevac cover."""
         density, cover = self._density_and_cover(route)
-        return 1.0 - self.params.threat_slowdown * min(1.0, density / self.params.ied_reference_per_100km), cover
+        return 1.0 - self.params.threat_slowdown * _lower(1.0, density / self.params.ied_reference_per_100km), cover
 
     def record_day(self, open_mask: np.ndarray) -> None:
         # the mean as numpy's mean computes it (sum, then / count), without its Python overhead

@@ -39,6 +39,11 @@ class Recorder:
         """Set a level for today."""
         self.values[name][self.t] = value
 
+    def slots(self, name: str) -> array:
+        """The day slots of one result, for a module that writes it every day: ``slots[recorder.t] = value`` is
+        ``set`` without the call (the arrays are made once, in ``__init__``)."""
+        return self.values[name]
+
     def peak(self, name: str, value: float) -> None:
         """Raise a maximum for today."""
         values = self.values[name]

@@ -74,12 +74,15 @@ class PeacekeepingModel(mesa.Model):
         self._rainy_by_day = [d.month in rainy_months for d in self.calendar]
         self.recording = False               # False while the model is built and during the warm-up
         self.recorder = Recorder(self.dates, REGISTRY)
+        self._level_slots = [self.recorder.slots(name)             # the levels _record_day sets every day
+                             for name in ("ieds_emplaced", "open_camps", "personnel_in_theatre")]
         self.profiles = contingent.profiles(self.theatre.contingents, p.contingents)
         self.roads = build_roads(self.theatre, p.roads.segment_max_km)
         self.ieds = IedField(self.roads.n, p.ieds, self.streams.decision("ieds.device"))
         self.passes_today = np.zeros(self.roads.n)
         self.own_memory = math.exp(-1.0 / p.air_support.surveillance_priority_memory_days)
         self.host_state = HostState(self, p.host_state)
+        self.camp_levels_stale = True        # set by a camp whose open flag or garrison changes (_record_day)
         self._build_camps()
         self.air = AirSupport(self, p.air_support, self.theatre, self.roads)
         self.patrols = PatrolNetwork(self, p.patrols)
@@ -90,6 +93,7 @@ class PeacekeepingModel(mesa.Model):
             for gid, spec in sorted(p.armed_groups.items())
         ]
         self.groups_by_id = {g.group_id: g for g in self.groups}
+        self._acting: list[ArmedGroup] = []  # the groups acting today (set by _armed_groups_act)
         # MINUSMA's memory of its traffic (the surveillance priority) and each group's, updated together
         self.traffic_memory = TrafficMemory([(np.arange(self.roads.n), self.own_memory)]
                                             + [(g.segments, g.memory) for g in self.groups])
@@ -102,9 +106,11 @@ class PeacekeepingModel(mesa.Model):
         self.incidents = Incidents(self, log=p.outputs.incidents)
         self._schedule_events()
         self._open_changes = self._open_change_days()
-        self._open_flags: list[bool] = []                # the camps' open flags of the last recorded day...
+        # The camps' open flags and personnel of the last recorded day, recomputed when camp_levels_stale:
+        self._open_flags: list[bool] = []                # the flags...
         self._open_mask = np.zeros(0, dtype=bool)         # ...as an array (rebuilt when a flag changes)
-        self._open_camps: list[Camp] = []                 # ...and the camps open then
+        self._open_camps: list[Camp] = []                 # ...the camps open
+        self._personnel = 0.0                             # ...and the people in them
         self.datacollector = None
         if collect_daily_reporters:
             self.datacollector = mesa.DataCollector(model_reporters={
@@ -206,11 +212,10 @@ class PeacekeepingModel(mesa.Model):
             if camp.open:
                 camp.step()
         self.logistics.step()                # 5. convoys move, meet IEDs; ambushes where the traffic is
-        for group in self.groups:
-            if group.acting():
-                group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp))
-                for _ in range(group.ambushes_today):
-                    self.attacks.ambush(group)
+        for group in self._acting:
+            group.plan_ambushes(*group.exposure_km(self.passes_today, self.patrols.km_by_camp))
+            for _ in range(group.ambushes_today):
+                self.attacks.ambush(group)
         self.passes_today += self.patrols.step()   # 6. patrols: exposure and coverage
         for group in self.groups:            # 7. indirect fire and complex attacks on camps
             if group.fire_today or group.assaults_today:
@@ -245,10 +250,12 @@ class PeacekeepingModel(mesa.Model):
         self.ieds.decay(day)
 
     def _armed_groups_act(self) -> None:
+        self._acting = acting = []           # after today's events (which may start a group); day_step reads it
         for group in self.groups:
             group.ambushes_today = group.fire_today = group.assaults_today = 0
             if not group.acting():
                 continue
+            acting.append(group)
             laid, lifetimes, codes = group.lay_ieds(self.air)   # deterred by yesterday's air picture
             if len(laid):
                 self.ieds.lay(laid, lifetimes, codes, self.day)
@@ -257,14 +264,18 @@ class PeacekeepingModel(mesa.Model):
 
     def _record_day(self) -> None:
         self.traffic_memory.learn(self.passes_today)
-        record = self.recorder
-        open_flags = [c.open for c in self.camps]
-        if open_flags != self._open_flags:
-            self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
-            self._open_camps = [c for c in self.camps if c.open]
-        record.set("ieds_emplaced", self.ieds.emplaced)
-        record.set("open_camps", len(self._open_camps))
-        record.set("personnel_in_theatre", sum([c.persons for c in self._open_camps]))
+        if self.camp_levels_stale:
+            self.camp_levels_stale = False
+            open_flags = [c.open for c in self.camps]
+            if open_flags != self._open_flags:
+                self._open_flags, self._open_mask = open_flags, np.array(open_flags, dtype=bool)
+                self._open_camps = [c for c in self.camps if c.open]
+            self._personnel = sum([c.persons for c in self._open_camps])
+        t = self.recorder.t
+        emplaced, open_camps, personnel = self._level_slots
+        emplaced[t] = self.ieds.emplaced
+        open_camps[t] = len(self._open_camps)
+        personnel[t] = self._personnel
         self.logistics.record_day()
         self.host_state.record_day()
         self.posture.record_day(self._open_mask)

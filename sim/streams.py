@@ -69,7 +69,7 @@ def decision_code(name: str) -> int:
 def entity_code(*parts) -> int:
     """A stable 63-bit code for an entity described by ``parts`` (names, days, ranks), e.g.
     ``entity_code("resupply", "Gao", "Kidal", 812, 0)`` for the first resupply convoy Gao-Kidal of day 812."""
-    return _code(hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8))
+    return _code(hashlib.blake2b("\x1f".join([str(p) for p in parts]).encode("utf-8"), digest_size=8))
 
 
 def _code(digest) -> int:
@@ -86,11 +86,11 @@ class CodeFamily:
     __slots__ = ("_hash",)
 
     def __init__(self, *parts):
-        self._hash = hashlib.blake2b(("\x1f".join(map(str, parts)) + "\x1f").encode("utf-8"), digest_size=8)
+        self._hash = hashlib.blake2b(("\x1f".join([str(p) for p in parts]) + "\x1f").encode("utf-8"), digest_size=8)
 
     def __call__(self, *more) -> int:
         h = self._hash.copy()
-        h.update("\x1f".join(map(str, more)).encode("utf-8"))
+        h.update("\x1f".join([str(p) for p in more]).encode("utf-8"))
         return _code(h)
 
 
@@ -148,8 +148,9 @@ class Decision:
         block = (word, entity)
         day = self._clock.day
         if day != self._day:
-            self._spare.extend(self._parked.values())
-            self._parked.clear()
+            if self._parked:
+                self._spare.extend(self._parked.values())
+                self._parked.clear()
             self._day = day
         elif block == self._block:
             return self._generator

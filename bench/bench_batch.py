@@ -13,9 +13,11 @@ children (psutil, proportional set size: shared pages split between the processe
    engine (``run_batch``, Parquet files), both with 2 worker processes: time and memory ratios;
 2. parallel efficiency of pkosim at 2 workers versus 1 (T1 / (2 x T2));
 3. pkosim's peak memory at 100 and 1,000 one-year runs: it should not grow with the number of runs;
-4. two limits of the machine and the language that bound the ratios above: the parallel efficiency of pure-Python
-   work in two processes at once (no engine at all), and the memory of one idle process that has imported what a
-   worker imports (the model, numpy, pandas, pyarrow, Mesa): no tree of a parent and worker processes weighs less.
+4. three limits of the machine and the language that bound the ratios above: the parallel efficiency of pure-Python
+   work in two processes at once (no engine at all), the same for the real model itself run in two bare processes
+   (no engine; its memory traffic shares the machine's caches), and the memory of one idle process that has imported
+   what a worker imports (the model, numpy, pandas, pyarrow, Mesa): no tree of a parent and worker processes weighs
+   less.
 
 Results go to docs/performance.md by hand (with date and machine); nothing here asserts a figure.
 """
@@ -249,6 +251,38 @@ def machine_scaling(repeats: int = 3) -> float:
     return statistics.median(ratios)
 
 
+def _model_work(seeds) -> float:
+    """Ten-year replications of ``base.yaml`` one after the other, with no engine; their own duration in seconds."""
+    from sim.scenario import load_scenario
+    from sim.simulation import simulate
+
+    scenario = load_scenario(ROOT / "scenarios" / "base.yaml")
+    started = time.perf_counter()
+    for seed in seeds:
+        simulate(scenario, seed)
+    return time.perf_counter() - started
+
+
+def model_scaling(repeats: int = 3, runs: int = 6) -> float:
+    """The parallel efficiency of the real model itself in two bare processes (no engine: no chunks, no tables, no
+    manifest): ``runs`` replications alone, then the same number in each of two processes at once (median of
+    ``repeats``). Where it is below ``machine_scaling`` the model's own memory traffic, not the engine, sets the
+    limit (the two vCPUs share caches, or a core)."""
+    import multiprocessing
+    import statistics
+
+    ratios = []
+    with multiprocessing.get_context("forkserver").Pool(2) as pool:
+        pool.map(_model_work, [[0], [0]])                # warm the workers: imports, theatre
+        for r in range(repeats):
+            seeds = [list(range(1 + 2 * r * runs + k * runs, 1 + 2 * r * runs + (k + 1) * runs)) for k in range(2)]
+            alone = pool.apply(_model_work, (seeds[0],))
+            started = time.perf_counter()
+            pool.map(_model_work, seeds, chunksize=1)
+            ratios.append(alone / (time.perf_counter() - started))
+    return statistics.median(ratios)
+
+
 def memory_floor_mb(model: str) -> float:
     """Proportional set size of a fresh process that has imported what a pkosim worker imports, and run nothing."""
     modules = "sim.runner.chunk, sim.simulation" if model == "real" else "sim.runner.chunk"
@@ -275,8 +309,9 @@ def main() -> None:
     print(f"pkosim batch benchmark, {dt.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, model: {model}", flush=True)
     scaling, floor = machine_scaling(), memory_floor_mb(model)
-    print(f"  machine: two pure-Python processes at once run at efficiency {scaling:.2f}; one idle process with the "
-          f"model imported: {floor:.0f} MB", flush=True)
+    model_limit = model_scaling() if model == "real" else float("nan")
+    print(f"  machine: two pure-Python processes at once run at efficiency {scaling:.2f}; the model in two bare "
+          f"processes at {model_limit:.2f}; one idle process with the model imported: {floor:.0f} MB", flush=True)
     mesa2 = measure("mesa", model, runs, args.days, 2)
     pk2 = measure("pkosim", model, runs, args.days, 2)
     pk1 = measure("pkosim", model, runs, args.days, 1)
@@ -296,8 +331,9 @@ def main() -> None:
     print(f"peak memory, {short_runs[0]} vs {short_runs[1]} runs of {SCALING_DAYS} days (2 workers): {small[0]['peak_mb']:.0f} MB"
           f" vs {small[1]['peak_mb']:.0f} MB (ratio {small[1]['peak_mb'] / small[0]['peak_mb']:.2f}); batch wall "
           f"{small[0]['wall_s']:.1f} s vs {small[1]['wall_s']:.1f} s")
-    print(f"limits: pure-Python efficiency of this machine at 2 processes {scaling:.2f}; one idle process with the "
-          f"model imported {floor:.0f} MB = {floor / mesa2['peak_mb']:.2f} of mesa.batch_run's peak")
+    print(f"limits: pure-Python efficiency of this machine at 2 processes {scaling:.2f}; the model's own in two bare "
+          f"processes {model_limit:.2f}; one idle process with the model imported {floor:.0f} MB = "
+          f"{floor / mesa2['peak_mb']:.2f} of mesa.batch_run's peak")
 
 if __name__ == "__main__":
     main()

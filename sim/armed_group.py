@@ -247,7 +247,7 @@ class ArmedGroup(mesa.Agent):
         k-th event block (``streams.py``). In a scenario that watches other roads, the same devices therefore come
         on the same days and, unless the change concerns them, to the same places (``race``); the deterred ones
         are left out, instead of every later device moving in time."""
-        intended = self._ieds_per_day * (self.capacity * self.share_against_minusma)    # rate x effort
+        intended = self._ieds_per_day * self.effort
         if intended <= 0 or len(self.segments) == 0:
             return NO_DEVICES, NO_DEVICES, []
         candidates = self.ied_arrivals.today(intended)
@@ -271,9 +271,9 @@ class ArmedGroup(mesa.Agent):
 
     def plan_attacks(self) -> None:
         """How many shellings and assaults the group mounts today (ambushes wait for today's traffic)."""
-        c = self.capacity * self.share_against_minusma    # effort
-        self.fire_today = self.fire_arrivals.today(self._fire_per_day * c)
-        self.assaults_today = self.assault_arrivals.today(self._assaults_per_day * c)
+        effort = self.effort
+        self.fire_today = self.fire_arrivals.today(self._fire_per_day * effort)
+        self.assaults_today = self.assault_arrivals.today(self._assaults_per_day * effort)
 
     def exposure_km(self, convoy_passes: np.ndarray, patrol_km_by_camp: np.ndarray) -> tuple[float, float]:
         """MINUSMA traffic in the area today, weighted by sector: (convoy-km, patrol-km). (``dot``: for two vectors
@@ -284,7 +284,7 @@ class ArmedGroup(mesa.Agent):
     def plan_ambushes(self, convoy_km: float, patrol_km: float) -> None:
         """Ambushes today: a Poisson process at (convoy-km x rate + patrol-km x rate) / 1000 x effort."""
         rate = (convoy_km * self._ambushes_per_convoy_km + patrol_km * self._ambushes_per_patrol_km) / 1000.0
-        self.ambushes_today = self.ambush_arrivals.today(rate * (self.capacity * self.share_against_minusma))
+        self.ambushes_today = self.ambush_arrivals.today(rate * self.effort)
 
     def end_day(self) -> None:
         self.capacity *= self.daily_growth

@@ -90,13 +90,13 @@ def detection_probability(*, base: float, training: float, training_bonus: float
     return np.minimum(p, maximum)
 
 
-# 1 as a 0-d array: numpy subtracts an array from it faster than from a Python float (the same numbers)
-_ONE = np.array(1.0)
+# 1 as a 0-d array: numpy applies it to small arrays faster than a Python float (the same numbers); patrol.py too
+ONE = np.array(1.0)
 
 
 def meet_probability(encounter_probability: float, passes):
     """Chance that one device on a segment is met after ``passes`` passes (fractional passes allowed)."""
-    return _ONE - np.power(1.0 - encounter_probability, passes)
+    return ONE - np.power(1.0 - encounter_probability, passes)
 
 
 def detonation_casualty_means(*, killed_mean: float, wounded_mean: float, protected: bool,

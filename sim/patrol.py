@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.ied import detection_probability, detonation, meet_probability
+from sim.ied import ONE, detection_probability, detonation, meet_probability
 from sim.incidents import at_segment
 from sim.parameters import StrictModel, param
 from sim.results import Result
@@ -68,11 +68,6 @@ class PatrolParams(StrictModel):
         source="MODEL.md (civilian-threat hotspots)")
 
 
-# Constants of the daily arithmetic as 0-d arrays: numpy applies them to small arrays faster than Python floats
-# (the same numbers).
-_ONE = np.array(1.0)
-
-
 def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, total: float) -> float:
     """Weighted share of hotspots covered: within[c, h] (bool) x effort[c] (0-1), best camp per hotspot; ``total``
     is weights.sum() (computed once per year of hotspots). Camps by rows: the best camp is then a reduction over
@@ -85,7 +80,7 @@ def coverage_share(within: np.ndarray, effort: np.ndarray, weights: np.ndarray, 
 
 def effort_factor(patrol_km: np.ndarray, reference_km: float) -> np.ndarray:
     """Effort of each camp as a share of full coverage effort."""
-    return np.minimum(_ONE, patrol_km / reference_km)
+    return np.minimum(ONE, patrol_km / reference_km)
 
 
 class _InReach:
@@ -167,7 +162,7 @@ class PatrolNetwork:
             self.hotspots[year] = (np.ascontiguousarray(distance.T), weights, weights.sum())
         # Yesterday's patrol effort by camp: ambushes (step 5) are resolved before today's patrols (step 6) go out.
         self.km_by_camp = np.zeros(len(camps))
-        # patrol_length_km, patrol_reach_km and reference_patrol_km_per_day as 0-d arrays (see _ONE)
+        # patrol_length_km, patrol_reach_km and reference_patrol_km_per_day as 0-d arrays (see ied.ONE)
         self._length, self._reach = np.array(p.patrol_length_km), np.array(p.patrol_reach_km)
         self._reference = np.array(p.reference_patrol_km_per_day)
         self.coverage_today = 0.0
@@ -179,7 +174,7 @@ class PatrolNetwork:
         self.ied_draws = model.streams.decision("patrols.ied")
         # a patrol vehicle's chance of meeting one device on a pass (fixed parameters)
         self._encounter = model.params.ieds.encounter_probability_per_vehicle * p.ied_exposure_factor
-        self._vehicles = np.array(float(p.vehicles_per_patrol))        # vehicles_per_patrol as a 0-d array (see _ONE)
+        self._vehicles = np.array(float(p.vehicles_per_patrol))  # vehicles_per_patrol, 0-d (ied.ONE)
         # persons of open camps (0 if closed), and the patrols they send at full tempo (persons / 1000 x rate):
         # refreshed when a camp's persons or open state differ from yesterday's (garrison changes, openings, closings)
         self._persons: list[float] = []
@@ -213,7 +208,7 @@ class PatrolNetwork:
         near.follow(reach_km)
         effort, efforts = self._effort, self._efforts
         np.divide(patrol_km, self._reference, out=effort)              # effort_factor, in place
-        np.minimum(effort, _ONE, out=effort)
+        np.minimum(effort, ONE, out=effort)
         rows = near.rows
         # the best candidate per hotspot: one or two rows in the theatre, where a row, or np.maximum of the two, costs
         # less than a reduction down the columns

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from pkosim.cli import main
+from sim.runner.store import staged_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
@@ -185,13 +186,22 @@ def committed_runs(batch: Path) -> set[tuple[int, int]]:
 KEYS = {"runs": [], "yearly": ["year"], "daily": ["date"]}
 
 
-def assert_rows_match_status(batch: Path, tables=("runs", "yearly", "daily")) -> set[tuple[int, int]]:
-    """pandas.read_parquet(DIR/<table>.parquet) holds each committed run exactly once (no duplicate, none lost)."""
+def assert_rows_match_status(batch: Path, tables=("runs", "yearly", "daily"), *,
+                             killed: bool = False) -> set[tuple[int, int]]:
+    """pandas.read_parquet(DIR/<table>.parquet) holds each committed run exactly once (no duplicate, none lost).
+
+    ``killed``: the writer was killed, possibly between a flush's commit and the renames of its parts (steps 2 and 3
+    in ``sim/runner/store.py``): the runs of a committed part still under its staged name are not in the plain
+    reader's view until the next writer renames it; every other committed run is, once, and nothing else."""
     committed = committed_runs(batch)
     for name in tables:
         frame = pd.read_parquet(batch / f"{name}.parquet")
         assert not frame.duplicated(["point", "run", *KEYS[name]]).any(), f"{name}: duplicate rows"
-        assert set(zip(frame["point"], frame["run"])) == committed, f"{name}: rows differ from the status log"
+        expected = committed
+        if killed:
+            expected = committed - {tuple(run) for line in status_lines(batch) for run in line["ok"]
+                                    if (batch / f"{name}.parquet" / staged_name(line["parts"][name])).exists()}
+        assert set(zip(frame["point"], frame["run"])) == expected, f"{name}: rows differ from the status log"
     return committed
 
 

@@ -13,11 +13,12 @@ children (psutil, proportional set size: shared pages split between the processe
    engine (``run_batch``, Parquet files), both with 2 worker processes: time and memory ratios;
 2. parallel efficiency of pkosim at 2 workers versus 1 (T1 / (2 x T2));
 3. pkosim's peak memory at 100 and 1,000 one-year runs: it should not grow with the number of runs;
-4. three limits of the machine and the language that bound the ratios above: the parallel efficiency of pure-Python
+4. limits of the machine and the language that bound the ratios above: the parallel efficiency of pure-Python
    work in two processes at once (no engine at all), the same for the real model itself run in two bare processes
-   (no engine; its memory traffic shares the machine's caches), and the memory of one idle process that has imported
-   what a worker imports (the model, numpy, pandas, pyarrow, Mesa): no tree of a parent and worker processes weighs
-   less.
+   (no engine; its memory traffic shares the machine's caches), the memory of one process that has imported what a
+   worker imports (the model, numpy, pandas, pyarrow, Mesa) before and after one run (no tree of a parent and worker
+   processes weighs less), and the wall-time ratio an engine whose own work cost nothing would reach (the model's
+   time per run over ``batch_run``'s for the same run, in one process: both engines run the same model).
 
 Results go to docs/performance.md by hand (with date and machine); nothing here asserts a figure.
 """
@@ -283,12 +284,62 @@ def model_scaling(repeats: int = 3, runs: int = 6) -> float:
     return statistics.median(ratios)
 
 
-def memory_floor_mb(model: str) -> float:
-    """Proportional set size of a fresh process that has imported what a pkosim worker imports, and run nothing."""
-    modules = "sim.runner.chunk, sim.simulation" if model == "real" else "sim.runner.chunk"
-    code = f"import {modules}, psutil; print(psutil.Process().memory_full_info().pss)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return int(out.stdout.strip()) / 2**20
+def _wall_floor_work(days: int, runs: int) -> float:
+    """Median over ``runs`` seeds of (one run by ``simulate``, which the engine calls) / (the same run by
+    ``mesa.batch_run`` in this process), interleaved seed by seed."""
+    import statistics
+
+    from sim.scenario import load_scenario
+    from sim.simulation import PeacekeepingModel, simulate
+
+    with tempfile.TemporaryDirectory(prefix="pkosim-bench-") as tmp:
+        path = _scenario("real", days, "bench", Path(tmp))
+        scenario = load_scenario(path)
+        seeds = [np.random.SeedSequence(20150101, spawn_key=(k,)) for k in range(runs + 1)]
+        simulate(scenario, seeds[0])                     # warm: imports, theatre, caches
+        ratios = []
+        for seed in seeds[1:]:
+            started = time.perf_counter()
+            simulate(scenario, seed)
+            engine_s = time.perf_counter() - started
+            started = time.perf_counter()
+            mesa.batch_run(PeacekeepingModel, parameters={"scenario": str(path), "collect_daily_reporters": True},
+                           number_processes=1, rng=[seed], data_collection_period=1, max_steps=days,
+                           display_progress=False)
+            ratios.append(engine_s / (time.perf_counter() - started))
+    return statistics.median(ratios)
+
+
+def wall_floor(days: int, runs: int = 5) -> float:
+    """The lowest wall-time ratio to ``mesa.batch_run`` that any engine running the same model could reach: the
+    model's own time per run (what pkosim's engine cannot avoid) over ``batch_run``'s time for the same run in one
+    process (the model stepped through Mesa's ``step`` with a daily DataCollector, and its rows built). It assumes
+    the engine's own work (chunks, tables, files) costs nothing and both engines scale alike over workers."""
+    import multiprocessing
+
+    with multiprocessing.get_context("forkserver").Pool(1) as pool:  # keep the model out of the sampling process
+        return pool.apply(_wall_floor_work, (days, runs))
+
+
+def memory_floor_mb(model: str, days: int) -> tuple[float, float]:
+    """Proportional set size of a fresh process that has imported what a pkosim worker imports, then the same after
+    one run of the benchmark's scenario (the real model only; NaN for the stand-in). No tree of a batch's process and
+    its workers weighs less than the second figure."""
+    lines = ["import sys, pathlib, tempfile, psutil",
+             f"sys.path.insert(0, {str(HERE.parent)!r})",
+             "import sim.runner.chunk" + (", sim.simulation" if model == "real" else ""),
+             "print(psutil.Process().memory_full_info().pss)"]
+    if model == "real":
+        lines += ["import bench_batch",
+                  "from sim.scenario import load_scenario",
+                  "from sim.simulation import simulate",
+                  "folder = tempfile.TemporaryDirectory(prefix='pkosim-bench-')",
+                  f"path = bench_batch._scenario('real', {days}, 'bench', pathlib.Path(folder.name))",
+                  "simulate(load_scenario(path), 1)",
+                  "print(psutil.Process().memory_full_info().pss)"]
+    out = subprocess.run([sys.executable, "-c", "\n".join(lines)], cwd=ROOT, capture_output=True, text=True, check=True)
+    sizes = [int(line) / 2**20 for line in out.stdout.split()]
+    return sizes[0], sizes[1] if len(sizes) > 1 else float("nan")
 
 
 def main() -> None:
@@ -308,10 +359,12 @@ def main() -> None:
     runs, short_runs = (20, (20, 100)) if args.quick else (args.runs, (100, 1000))
     print(f"pkosim batch benchmark, {dt.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, model: {model}", flush=True)
-    scaling, floor = machine_scaling(), memory_floor_mb(model)
+    scaling, (floor, floor_run) = machine_scaling(), memory_floor_mb(model, args.days)
     model_limit = model_scaling() if model == "real" else float("nan")
+    wall_limit = wall_floor(args.days) if model == "real" else float("nan")
     print(f"  machine: two pure-Python processes at once run at efficiency {scaling:.2f}; the model in two bare "
-          f"processes at {model_limit:.2f}; one idle process with the model imported: {floor:.0f} MB", flush=True)
+          f"processes at {model_limit:.2f}; one idle process with the model imported: {floor:.0f} MB, after one "
+          f"run {floor_run:.0f} MB; the model alone / the same run by mesa.batch_run: {wall_limit:.2f}", flush=True)
     mesa2 = measure("mesa", model, runs, args.days, 2)
     pk2 = measure("pkosim", model, runs, args.days, 2)
     pk1 = measure("pkosim", model, runs, args.days, 1)
@@ -326,6 +379,7 @@ def main() -> None:
     print(f"| ratio pkosim / mesa | {pk2['wall_s'] / mesa2['wall_s']:.2f} | "
           f"{pk2['process_wall_s'] / mesa2['process_wall_s']:.2f} | {pk2['peak_mb'] / mesa2['peak_mb']:.2f} |")
     efficiency = pk1["wall_s"] / (2 * pk2["wall_s"])
+    tree_floor = floor + 2 * (floor_run - floor)   # no parent, no fork server, no copy-on-write: below any real tree
     print(f"\nparallel efficiency at 2 workers: T1 / (2 T2) = {pk1['wall_s']:.1f} / "
           f"(2 x {pk2['wall_s']:.1f}) = {efficiency:.2f}")
     print(f"peak memory, {short_runs[0]} vs {short_runs[1]} runs of {SCALING_DAYS} days (2 workers): {small[0]['peak_mb']:.0f} MB"
@@ -333,7 +387,11 @@ def main() -> None:
           f"{small[0]['wall_s']:.1f} s vs {small[1]['wall_s']:.1f} s")
     print(f"limits: pure-Python efficiency of this machine at 2 processes {scaling:.2f}; the model's own in two bare "
           f"processes {model_limit:.2f}; one idle process with the model imported {floor:.0f} MB = "
-          f"{floor / mesa2['peak_mb']:.2f} of mesa.batch_run's peak")
+          f"{floor / mesa2['peak_mb']:.2f} of mesa.batch_run's peak, after one run {floor_run:.0f} MB; the lightest "
+          f"conceivable 2-worker tree, those imports held once and two runs in flight ({tree_floor:.0f} MB), is "
+          f"{tree_floor / mesa2['peak_mb']:.2f} of it; an engine whose own work cost "
+          f"nothing would take {wall_limit:.2f} of mesa.batch_run's wall time (the model's time in one process over "
+          f"batch_run's for the same runs)")
 
 if __name__ == "__main__":
     main()

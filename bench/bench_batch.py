@@ -11,7 +11,8 @@ children (psutil, proportional set size: shared pages split between the processe
 1. the same model run N times (default 200, one-year window) with ``mesa.batch_run`` (a DataCollector with daily
    model reporters, ``data_collection_period=1``, as one would use it to get daily tables) and with pkosim's
    engine (``run_batch``, Parquet files), both with 2 worker processes: time and memory ratios;
-2. parallel efficiency of pkosim at 2 workers versus 1 (T1 / (2 x T2));
+2. parallel efficiency of pkosim at 2 workers versus 1 (T1 / (2 x T2)), measured in the order T2 T1 T1 T2 so that a
+   steady drift of the machine's speed (it moves by half within minutes on a shared VM) cancels out of the sums;
 3. pkosim's peak memory at 100 and 1,000 one-year runs: it should not grow with the number of runs;
 4. limits of the machine and the language that bound the ratios above: the parallel efficiency of pure-Python
    work in two processes at once (no engine at all), the same for the real model itself run in two bare processes
@@ -368,6 +369,8 @@ def main() -> None:
     mesa2 = measure("mesa", model, runs, args.days, 2)
     pk2 = measure("pkosim", model, runs, args.days, 2)
     pk1 = measure("pkosim", model, runs, args.days, 1)
+    pk1b = measure("pkosim", model, runs, args.days, 1)
+    pk2b = measure("pkosim", model, runs, args.days, 2)
     small = [measure("pkosim", model, n, SCALING_DAYS, 2) for n in short_runs]
     # Times are the batch's own wall time inside each process (``wall_s``, after imports): interpreter start-up
     # and imports (~1-2 s) are the same for every variant and would only blur the comparison of the engines.
@@ -378,10 +381,12 @@ def main() -> None:
         print(f"| {label} | {info['wall_s']:.1f} | {info['process_wall_s']:.1f} | {info['peak_mb']:.0f} |")
     print(f"| ratio pkosim / mesa | {pk2['wall_s'] / mesa2['wall_s']:.2f} | "
           f"{pk2['process_wall_s'] / mesa2['process_wall_s']:.2f} | {pk2['peak_mb'] / mesa2['peak_mb']:.2f} |")
-    efficiency = pk1["wall_s"] / (2 * pk2["wall_s"])
+    t1, t2 = pk1["wall_s"] + pk1b["wall_s"], pk2["wall_s"] + pk2b["wall_s"]
+    efficiency = t1 / (2 * t2)
     tree_floor = floor + 2 * (floor_run - floor)   # no parent, no fork server, no copy-on-write: below any real tree
-    print(f"\nparallel efficiency at 2 workers: T1 / (2 T2) = {pk1['wall_s']:.1f} / "
-          f"(2 x {pk2['wall_s']:.1f}) = {efficiency:.2f}")
+    print(f"\nparallel efficiency at 2 workers (order T2 T1 T1 T2): T1 / (2 T2) = {t1:.1f} / (2 x {t2:.1f}) = "
+          f"{efficiency:.2f}; the two halves: {pk1['wall_s'] / (2 * pk2['wall_s']):.2f} and "
+          f"{pk1b['wall_s'] / (2 * pk2b['wall_s']):.2f}")
     print(f"peak memory, {short_runs[0]} vs {short_runs[1]} runs of {SCALING_DAYS} days (2 workers): {small[0]['peak_mb']:.0f} MB"
           f" vs {small[1]['peak_mb']:.0f} MB (ratio {small[1]['peak_mb'] / small[0]['peak_mb']:.2f}); batch wall "
           f"{small[0]['wall_s']:.1f} s vs {small[1]['wall_s']:.1f} s")

@@ -141,20 +141,24 @@ def _scenario(model: str, days: int, name: str, directory: Path):
 
 # --- variants, each run in its own process -----------------------------------------------------------------------
 
+def _batch_run_real(path: Path, seeds: list, days: int, workers: int) -> list[dict]:
+    """``mesa.batch_run`` over the real model with daily reporters, one run per seed (``batch_run`` passes each of
+    ``rng`` to the model's ``seed`` argument). The scenario goes as a file path rather than the object: batch_run
+    copies every parameter into every row it returns."""
+    from sim.simulation import PeacekeepingModel
+
+    return mesa.batch_run(PeacekeepingModel, parameters={"scenario": str(path), "collect_daily_reporters": True},
+                          number_processes=workers, rng=seeds, data_collection_period=1, max_steps=days,
+                          display_progress=False)
+
+
 def variant_mesa(model: str, runs: int, days: int, workers: int, out: Path) -> dict:
     seeds = [np.random.SeedSequence(20150101, spawn_key=(k,)) for k in range(runs)]
     if model == "real":
-        from sim.simulation import PeacekeepingModel
-
-        # a file path rather than the object: batch_run copies every parameter into every row it returns
-        params = {"scenario": str(_scenario(model, days, "bench", out)), "collect_daily_reporters": True}
-        cls = PeacekeepingModel
+        rows = _batch_run_real(_scenario(model, days, "bench", out), seeds, days, workers)
     else:
-        params = {"days": days}
-        cls = StandInModel
-    # batch_run passes each of ``rng`` to the model's ``seed`` argument
-    rows = mesa.batch_run(cls, parameters=params, number_processes=workers, rng=seeds,
-                          data_collection_period=1, max_steps=days, display_progress=False)
+        rows = mesa.batch_run(StandInModel, parameters={"days": days}, number_processes=workers, rng=seeds,
+                              data_collection_period=1, max_steps=days, display_progress=False)
     frame = pd.DataFrame(rows)
     frame.drop(columns=[c for c in ("scenario", "seed") if c in frame.columns]).to_parquet(out / "mesa.parquet")
     return {"rows": len(frame)}
@@ -291,7 +295,7 @@ def _wall_floor_work(days: int, runs: int) -> float:
     import statistics
 
     from sim.scenario import load_scenario
-    from sim.simulation import PeacekeepingModel, simulate
+    from sim.simulation import simulate
 
     with tempfile.TemporaryDirectory(prefix="pkosim-bench-") as tmp:
         path = _scenario("real", days, "bench", Path(tmp))
@@ -304,9 +308,7 @@ def _wall_floor_work(days: int, runs: int) -> float:
             simulate(scenario, seed)
             engine_s = time.perf_counter() - started
             started = time.perf_counter()
-            mesa.batch_run(PeacekeepingModel, parameters={"scenario": str(path), "collect_daily_reporters": True},
-                           number_processes=1, rng=[seed], data_collection_period=1, max_steps=days,
-                           display_progress=False)
+            _batch_run_real(path, [seed], days, workers=1)
             ratios.append(engine_s / (time.perf_counter() - started))
     return statistics.median(ratios)
 
@@ -318,8 +320,12 @@ def wall_floor(days: int, runs: int = 5) -> float:
     the engine's own work (chunks, tables, files) costs nothing and both engines scale alike over workers."""
     import multiprocessing
 
-    with multiprocessing.get_context("forkserver").Pool(1) as pool:  # keep the model out of the sampling process
+    pool = multiprocessing.get_context("forkserver").Pool(1)   # keep the model out of the sampling process
+    try:
         return pool.apply(_wall_floor_work, (days, runs))
+    finally:
+        pool.close()
+        pool.join()
 
 
 def memory_floor_mb(model: str, days: int) -> tuple[float, float]:
